@@ -1,0 +1,59 @@
+from django.contrib import admin
+
+from communes.models import Academie, Collectivite, Commune, Departement
+
+
+class DepartementInline(admin.TabularInline):
+    model = Departement
+    extra = 0
+    fields = ["code", "name"]
+
+
+@admin.register(Academie)
+class AcademieAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "signing_city"]
+    search_fields = ["name", "code"]
+    inlines = [DepartementInline]
+
+
+@admin.register(Departement)
+class DepartementAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "academie"]
+    list_filter = ["academie"]
+    search_fields = ["code", "name"]
+    list_select_related = ["academie"]
+
+
+@admin.register(Commune)
+class CommuneAdmin(admin.ModelAdmin):
+    list_display = ["name", "insee_code", "postal_code", "departement"]
+    list_filter = ["departement__academie", "departement"]
+    search_fields = ["name", "insee_code", "postal_code"]
+    list_select_related = ["departement"]
+    autocomplete_fields = ["departement"]
+    list_per_page = 50
+
+
+@admin.register(Collectivite)
+class CollectiviteAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "siret", "city", "representative_name", "communes_covered"]
+    list_filter = ["kind", "communes__departement__academie", "communes__departement"]
+    search_fields = ["name", "siret", "city", "communes__name", "communes__insee_code"]
+    autocomplete_fields = ["communes"]
+    list_per_page = 50
+    fieldsets = [
+        (None, {"fields": ["kind", "name", "siret"]}),
+        ("Adresse", {"fields": ["address", "postal_code", "city"]}),
+        ("Communes couvertes", {"fields": ["communes"]}),
+        (
+            "Représentant et contact",
+            {"fields": ["representative_name", "representative_title", "emails"]},
+        ),
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("communes")
+
+    @admin.display(description="communes couvertes")
+    def communes_covered(self, obj):
+        return ", ".join(commune.name for commune in obj.communes.all())

@@ -1,0 +1,481 @@
+import re
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models, transaction
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.utils import timezone
+
+from communes.models import Academie, Collectivite, Commune
+from conventions.enums import STATUS_DATE_FIELDS, TRANSITIONS, ConventionStatus
+from conventions.fees import Fee
+from schools.models import School
+
+SCHOOL_YEAR_RE = re.compile(r"^(\d{4})-(\d{4})$")
+
+
+def validate_school_year_label(value):
+    match = SCHOOL_YEAR_RE.match(value or "")
+    if not match:
+        raise ValidationError(
+            "Année scolaire « %(value)s » invalide : elle s'écrit « 2026-2027 ».",
+            code="school_year_format",
+            params={"value": value},
+        )
+    start, end = (int(part) for part in match.groups())
+    if end != start + 1:
+        raise ValidationError(
+            "Année scolaire « %(value)s » invalide : %(end)s ne suit pas %(start)s "
+            "(attendu « %(start)s-%(expected)s »).",
+            code="school_year_sequence",
+            params={"value": value, "start": start, "end": end, "expected": start + 1},
+        )
+
+
+class SchoolYearManager(models.Manager):
+    def get_by_natural_key(self, label):
+        return self.get(label=label)
+
+
+class SchoolYear(models.Model):
+    label = models.CharField(
+        "année scolaire",
+        max_length=9,
+        unique=True,
+        validators=[validate_school_year_label],
+        help_text="« 2026-2027 »",
+    )
+    end_date = models.DateField(
+        "fin des conventions",
+        null=True,
+        blank=True,
+        help_text="date à laquelle les conventions de l'année se terminent (ex. 5 septembre 2027)",
+    )
+
+    objects = SchoolYearManager()
+
+    class Meta:
+        verbose_name = "année scolaire"
+        verbose_name_plural = "années scolaires"
+        ordering = ["-label"]
+
+    def __str__(self):
+        return self.label
+
+    def natural_key(self):
+        return (self.label,)
+
+    @property
+    def start_year(self):
+        return int(self.label[:4])
+
+    @property
+    def end_year(self):
+        return int(self.label[5:])
+
+
+class TariffManager(models.Manager):
+    def get_by_natural_key(self, school_year, academie):
+        return self.get(school_year__label=school_year, academie__code=academie)
+
+
+class Tariff(models.Model):
+    school_year = models.ForeignKey(
+        SchoolYear, verbose_name="année scolaire", on_delete=models.PROTECT, related_name="tariffs"
+    )
+    academie = models.ForeignKey(
+        Academie, verbose_name="académie", on_delete=models.PROTECT, related_name="tariffs"
+    )
+    rate = models.DecimalField(
+        "tarif par école (€ TTC)",
+        max_digits=10,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+
+    objects = TariffManager()
+
+    class Meta:
+        verbose_name = "tarif"
+        verbose_name_plural = "tarifs"
+        ordering = ["-school_year__label", "academie__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["school_year", "academie"],
+                name="one_tariff_per_year_and_academie",
+                violation_error_message="Un tarif existe déjà pour cette année et cette académie.",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.school_year} – {self.academie} : {self.rate} € par école"
+
+    def natural_key(self):
+        return (self.school_year.label, self.academie.code)
+
+    natural_key.dependencies = ["conventions.schoolyear", "communes.academie"]
+
+
+class SignatoryManager(models.Manager):
+    def get_by_natural_key(self, school_year, academie):
+        return self.get(school_year__label=school_year, academie__code=academie)
+
+
+class Signatory(models.Model):
+    school_year = models.ForeignKey(
+        SchoolYear,
+        verbose_name="année scolaire",
+        on_delete=models.PROTECT,
+        related_name="signatories",
+    )
+    academie = models.ForeignKey(
+        Academie, verbose_name="académie", on_delete=models.PROTECT, related_name="signatories"
+    )
+    name = models.CharField("nom", max_length=150, help_text="tel qu'imprimé : « Mostafa FOURAR »")
+    title_lines = models.TextField(
+        "qualité",
+        help_text="une ligne par ligne imprimée : « Recteur de l'académie de Toulouse » …",
+    )
+
+    objects = SignatoryManager()
+
+    class Meta:
+        verbose_name = "signataire de l'académie"
+        verbose_name_plural = "signataires des académies"
+        ordering = ["-school_year__label", "academie__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["school_year", "academie"],
+                name="one_signatory_per_year_and_academie",
+                violation_error_message=(
+                    "Un signataire existe déjà pour cette année et cette académie."
+                ),
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.academie}, {self.school_year})"
+
+    def natural_key(self):
+        return (self.school_year.label, self.academie.code)
+
+    natural_key.dependencies = ["conventions.schoolyear", "communes.academie"]
+
+    @property
+    def titles(self):
+        return [line.strip() for line in self.title_lines.splitlines() if line.strip()]
+
+
+class ConventionQuerySet(models.QuerySet):
+    def active(self):
+        return self.exclude(status=ConventionStatus.ANNULEE)
+
+    def with_fee(self):
+        rate = Tariff.objects.filter(
+            school_year=OuterRef("school_year"), academie=OuterRef("academie")
+        ).values("rate")[:1]
+        return self.annotate(
+            school_count=Count("enrollments", distinct=True),
+            tariff_rate=Subquery(rate),
+        )
+
+    def with_outside_flag(self):
+        covered = Collectivite.communes.through.objects.filter(
+            collectivite=OuterRef(OuterRef("collectivite"))
+        ).values("commune")
+        outside = Enrollment.objects.filter(convention=OuterRef("pk")).exclude(
+            school__commune__in=Subquery(covered)
+        )
+        return self.annotate(has_outside_school=Exists(outside))
+
+    def for_list(self):
+        return (
+            self.select_related("collectivite", "commune", "school_year", "academie")
+            .with_fee()
+            .with_outside_flag()
+        )
+
+
+class ConventionManager(models.Manager.from_queryset(ConventionQuerySet)):
+    def get_by_natural_key(self, insee_code, school_year, number):
+        return self.get(
+            commune__insee_code=insee_code, school_year__label=school_year, number=number
+        )
+
+
+class Convention(models.Model):
+    collectivite = models.ForeignKey(
+        Collectivite,
+        verbose_name="collectivité",
+        on_delete=models.PROTECT,
+        related_name="conventions",
+    )
+    commune = models.ForeignKey(
+        Commune,
+        verbose_name="commune couverte",
+        on_delete=models.PROTECT,
+        related_name="conventions",
+        help_text="un regroupement signe une convention par commune",
+    )
+    school_year = models.ForeignKey(
+        SchoolYear,
+        verbose_name="année scolaire",
+        on_delete=models.PROTECT,
+        related_name="conventions",
+    )
+    academie = models.ForeignKey(
+        Academie, verbose_name="académie", on_delete=models.PROTECT, related_name="conventions"
+    )
+    # 1 for the first convention of a commune and year, 2 for its replacement, and so on.
+    number = models.PositiveSmallIntegerField("numéro", default=1, editable=False)
+    schools = models.ManyToManyField(
+        School,
+        through="Enrollment",
+        verbose_name="écoles inscrites",
+        related_name="conventions",
+    )
+    status = models.CharField(
+        "statut",
+        max_length=20,
+        choices=ConventionStatus,
+        default=ConventionStatus.BROUILLON,
+        editable=False,
+    )
+    document_date = models.DateField(
+        "date de la convention",
+        null=True,
+        blank=True,
+        help_text="date imprimée en tête et au lieu de signature (« le 21 mai 2026 »)",
+    )
+    replaces = models.OneToOneField(
+        "self",
+        verbose_name="remplace",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="replaced_by",
+    )
+    created_at = models.DateTimeField("créée le", auto_now_add=True)
+    issued_at = models.DateTimeField("émise le", null=True, blank=True, editable=False)
+    sent_at = models.DateTimeField("envoyée le", null=True, blank=True, editable=False)
+    signed_by_collectivite_at = models.DateTimeField(
+        "signée par la collectivité le", null=True, blank=True, editable=False
+    )
+    signed_by_academie_at = models.DateTimeField(
+        "signée par l'académie le", null=True, blank=True, editable=False
+    )
+    invoiced_at = models.DateTimeField("facturée le", null=True, blank=True, editable=False)
+    cancelled_at = models.DateTimeField("annulée le", null=True, blank=True, editable=False)
+    cancel_reason = models.TextField("motif d'annulation", blank=True, editable=False)
+
+    objects = ConventionManager()
+
+    class Meta:
+        verbose_name = "convention"
+        verbose_name_plural = "conventions"
+        ordering = ["-school_year__label", "commune__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["commune", "school_year"],
+                condition=~Q(status="annulee"),
+                name="one_live_convention_per_commune_and_year",
+                violation_error_message=(
+                    "Cette commune a déjà une convention en cours pour cette année scolaire ; "
+                    "annulez-la avant d'en établir une autre."
+                ),
+            ),
+            models.UniqueConstraint(
+                fields=["commune", "school_year", "number"],
+                name="unique_convention_number",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Convention {self.school_year} – {self.commune.name} ({self.collectivite})"
+
+    def natural_key(self):
+        return (self.commune.insee_code, self.school_year.label, self.number)
+
+    natural_key.dependencies = ["communes.commune", "conventions.schoolyear"]
+
+    @property
+    def reference(self):
+        # Stable and readable: year, académie, INSEE code, and the rank of replacements.
+        return (
+            f"ENT-{self.school_year.label}-{self.academie.code}-{self.commune.insee_code}"
+            f"-{self.number:02d}"
+        )
+
+    def clean(self):
+        errors = {}
+        if (
+            self.commune_id
+            and self.academie_id
+            and self.commune.departement.academie_id != self.academie_id
+        ):
+            errors["academie"] = (
+                f"La commune {self.commune.name} relève de "
+                f"l'{self.commune.departement.academie}, pas de l'{self.academie}."
+            )
+        if self.pk and self.school_year_id:
+            previous = Convention.objects.filter(pk=self.pk).values_list(
+                "school_year_id", flat=True
+            )
+            if previous and previous[0] != self.school_year_id and self.enrollments.exists():
+                errors["school_year"] = (
+                    "Retirez d'abord les écoles inscrites avant de changer l'année scolaire."
+                )
+        if errors:
+            raise ValidationError(errors)
+
+    # The fee ---------------------------------------------------------------------------
+
+    def get_rate(self):
+        rate = getattr(self, "tariff_rate", None)
+        if rate is None and not hasattr(self, "tariff_rate"):
+            rate = (
+                Tariff.objects.filter(school_year=self.school_year_id, academie=self.academie_id)
+                .values_list("rate", flat=True)
+                .first()
+            )
+        if rate is None:
+            raise ValidationError(
+                "Aucun tarif n'est défini pour l'année %(year)s et l'%(academie)s : "
+                "ajoutez-le dans « Tarifs » avant de calculer la participation.",
+                code="missing_tariff",
+                params={"year": self.school_year, "academie": self.academie},
+            )
+        return rate
+
+    def get_school_count(self):
+        count = getattr(self, "school_count", None)
+        if count is None:
+            count = self.enrollments.count() if self.pk else 0
+        return count
+
+    @property
+    def fee(self):
+        return Fee(school_count=self.get_school_count(), rate=self.get_rate())
+
+    # Schools ---------------------------------------------------------------------------
+
+    def schools_outside_communes(self):
+        covered = self.collectivite.communes.values("pk")
+        return self.schools.exclude(commune__in=covered)
+
+    # Life ------------------------------------------------------------------------------
+
+    def can_transition_to(self, status):
+        return status in TRANSITIONS[ConventionStatus(self.status)]
+
+    def transition_to(self, status, *, reason="", at=None):
+        status = ConventionStatus(status)
+        if not self.can_transition_to(status):
+            raise ValidationError(
+                "Passage impossible du statut « %(current)s » au statut « %(target)s ».",
+                code="illegal_transition",
+                params={
+                    "current": ConventionStatus(self.status).label,
+                    "target": status.label,
+                },
+            )
+        if status == ConventionStatus.ANNULEE and not reason.strip():
+            raise ValidationError(
+                "Indiquez le motif de l'annulation.", code="missing_cancel_reason"
+            )
+        with transaction.atomic():
+            # Lock the row so that two agents cannot move the same convention at once.
+            current = Convention.objects.select_for_update().get(pk=self.pk)
+            if current.status != self.status:
+                raise ValidationError(
+                    "La convention a changé de statut entre-temps (« %(current)s ») ; "
+                    "rechargez la page.",
+                    code="stale_status",
+                    params={"current": current.get_status_display()},
+                )
+            self.status = status
+            setattr(self, STATUS_DATE_FIELDS[status], at or timezone.now())
+            fields = ["status", STATUS_DATE_FIELDS[status]]
+            if status == ConventionStatus.ANNULEE:
+                self.cancel_reason = reason.strip()
+                fields.append("cancel_reason")
+                self.enrollments.update(active=False)
+            self.save(update_fields=fields)
+
+
+class EnrollmentManager(models.Manager):
+    def get_by_natural_key(self, uai, school_year):
+        return self.get(school__uai=uai, school_year__label=school_year, active=True)
+
+
+class Enrollment(models.Model):
+    convention = models.ForeignKey(
+        Convention,
+        verbose_name="convention",
+        on_delete=models.CASCADE,
+        related_name="enrollments",
+    )
+    school = models.ForeignKey(
+        School, verbose_name="école", on_delete=models.PROTECT, related_name="enrollments"
+    )
+    # Copied from the convention so that the database itself refuses a school enrolled
+    # twice in the same year.
+    school_year = models.ForeignKey(
+        SchoolYear, verbose_name="année scolaire", on_delete=models.PROTECT, editable=False
+    )
+    # False once the convention is cancelled: its replacement may enroll the same schools.
+    active = models.BooleanField("active", default=True, editable=False)
+
+    objects = EnrollmentManager()
+
+    class Meta:
+        verbose_name = "école inscrite"
+        verbose_name_plural = "écoles inscrites"
+        ordering = ["school__commune__name", "school__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["school", "school_year"],
+                condition=Q(active=True),
+                name="one_enrollment_per_school_and_year",
+                violation_error_message=(
+                    "Cette école est déjà inscrite dans une autre convention de la même année "
+                    "scolaire."
+                ),
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.school} – {self.school_year}"
+
+    def natural_key(self):
+        return (self.school.uai, self.school_year.label)
+
+    natural_key.dependencies = ["schools.school", "conventions.convention"]
+
+    def clean(self):
+        if self.convention_id:
+            self.school_year_id = self.convention.school_year_id
+        if self.school_id and self.school_year_id:
+            other = (
+                Enrollment.objects.filter(
+                    school=self.school_id, school_year=self.school_year_id, active=True
+                )
+                .exclude(pk=self.pk)
+                .select_related("convention__commune")
+                .first()
+            )
+            if other:
+                raise ValidationError(
+                    {
+                        "school": (
+                            f"L'école {self.school.uai} est déjà inscrite pour "
+                            f"{other.school_year} dans la convention de "
+                            f"{other.convention.commune.name} ({other.convention.reference})."
+                        )
+                    }
+                )
+
+    @property
+    def outside_communes(self):
+        return not self.convention.collectivite.communes.filter(pk=self.school.commune_id).exists()

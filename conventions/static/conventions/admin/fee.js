@@ -1,0 +1,35 @@
+// Keeps "4 écoles × 41,00 € = 164,00 €" up to date while schools are added or removed.
+// The server computes the amount; this script only asks for it.
+"use strict";
+(function () {
+  function countSchools() {
+    let count = 0;
+    document.querySelectorAll("#enrollments-group tr.form-row:not(.empty-form)").forEach(function (row) {
+      const select = row.querySelector("select[name$='-school']");
+      const remove = row.querySelector("input[name$='-DELETE']");
+      if (select && select.value && !(remove && remove.checked)) count += 1;
+    });
+    return count;
+  }
+  function refresh() {
+    const target = document.getElementById("entconv-fee");
+    const urlHolder = document.getElementById("entconv-fee-url");
+    const year = document.getElementById("id_school_year");
+    const academie = document.getElementById("id_academie");
+    if (!target || !urlHolder || !year || !academie) return;
+    const params = new URLSearchParams({
+      count: countSchools(), school_year: year.value, academie: academie.value,
+    });
+    fetch(urlHolder.dataset.url + "?" + params, { credentials: "same-origin" })
+      .then(function (response) { return response.json(); })
+      .then(function (data) { target.textContent = data.text; });
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    document.addEventListener("change", refresh);
+    document.addEventListener("formset:added", refresh);
+    document.addEventListener("formset:removed", refresh);
+    if (window.django && window.django.jQuery) {
+      window.django.jQuery(document).on("select2:select select2:clear", refresh);
+    }
+  });
+})();

@@ -1,0 +1,10 @@
+from django.contrib import admin
+from django.urls import path
+
+admin.site.site_header = "ENT-École — conventions"
+admin.site.site_title = "ENT-École — conventions"
+admin.site.index_title = "Gestion des conventions ENT-École"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,15 @@
+import re
+from pathlib import Path
+
+SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
+SEEDS = SHARED / "seeds"
+DATA = SHARED / "data"
+
+UAI_RE = re.compile(r"\b\d{7}[A-Z]\b")
+
+
+def seed_uais():
+    found = set()
+    for path in sorted(SEEDS.glob("0*.txt")):
+        found.update(UAI_RE.findall(path.read_text(encoding="utf-8")))
+    return sorted(found)

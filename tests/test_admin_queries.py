@@ -1,0 +1,91 @@
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from communes.models import Collectivite, Commune
+from conventions.models import Convention, Enrollment
+from schools.models import School
+from tests.factories import (
+    CommuneFactory,
+    SchoolYearFactory,
+    TariffFactory,
+    valid_siret,
+    valid_uai,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def fill(rows, offset=0):
+    """`rows` conventions of one school each, plus `rows` schools and collectivités."""
+    year = SchoolYearFactory()
+    seed_commune = CommuneFactory()
+    TariffFactory(school_year=year, academie=seed_commune.departement.academie)
+    departement = seed_commune.departement
+    start = Commune.objects.count()
+    communes = Commune.objects.bulk_create(
+        Commune(
+            insee_code=f"{40000 + start + i:05d}", name=f"Commune {i}", departement=departement
+        )
+        for i in range(rows)
+    )
+    collectivites = Collectivite.objects.bulk_create(
+        Collectivite(
+            name=f"COMMUNE {offset + i}",
+            siret=valid_siret(500000 + offset + i),
+            address="1 place de la Mairie",
+            postal_code="31000",
+            city=f"Commune {i}",
+            representative_name="Jean DUPONT",
+            representative_title="MAIRE",
+        )
+        for i in range(rows)
+    )
+    Collectivite.communes.through.objects.bulk_create(
+        Collectivite.communes.through(collectivite=c, commune=m)
+        for c, m in zip(collectivites, communes, strict=True)
+    )
+    schools = School.objects.bulk_create(
+        School(uai=valid_uai(3200000 + offset + i), name=f"Ecole {i}", kind="primaire", commune=m)
+        for i, m in enumerate(communes)
+    )
+    conventions = Convention.objects.bulk_create(
+        Convention(collectivite=c, commune=m, school_year=year, academie=departement.academie)
+        for c, m in zip(collectivites, communes, strict=True)
+    )
+    Enrollment.objects.bulk_create(
+        Enrollment(convention=c, school=s, school_year=year)
+        for c, s in zip(conventions, schools, strict=True)
+    )
+    return conventions[0]
+
+
+def count_queries(client, url):
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(queries)
+
+
+PAGES = [
+    ("admin:conventions_convention_changelist", False),
+    ("admin:schools_school_changelist", False),
+    ("admin:communes_collectivite_changelist", False),
+    ("admin:communes_commune_changelist", False),
+    ("admin:conventions_convention_change", True),
+    ("admin:conventions_convention_add", False),
+]
+
+
+@pytest.mark.parametrize(("name", "needs_pk"), PAGES)
+def test_query_count_does_not_grow_with_rows(admin_client, name, needs_pk):
+    small = fill(10)
+    url = reverse(name, args=[small.pk] if needs_pk else [])
+    count_queries(admin_client, url)  # warm caches (content types, session)
+    with_ten = count_queries(admin_client, url)
+    fill(1000, offset=10)
+    url = reverse(name, args=[small.pk] if needs_pk else [])
+    with_thousand = count_queries(admin_client, url)
+    assert with_thousand == with_ten, f"{name}: {with_ten} requêtes → {with_thousand}"
+    assert with_thousand <= 15
