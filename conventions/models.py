@@ -2,6 +2,7 @@ import re
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
+from django.core.files.storage import storages
 from django.core.validators import MinValueValidator
 from django.db import models, transaction
 from django.db.models import Count, Exists, OuterRef, Q, Subquery
@@ -11,6 +12,12 @@ from communes.models import Academie, Collectivite, Commune
 from conventions.enums import STATUS_DATE_FIELDS, TRANSITIONS, ConventionStatus
 from conventions.fees import Fee
 from schools.models import School
+
+
+def storages_private():
+    # A callable, so that tests and deployments may point the private storage elsewhere.
+    return storages["private"]
+
 
 SCHOOL_YEAR_RE = re.compile(r"^(\d{4})-(\d{4})$")
 
@@ -269,6 +276,35 @@ class Convention(models.Model):
     cancelled_at = models.DateTimeField("annulée le", null=True, blank=True, editable=False)
     cancel_reason = models.TextField("motif d'annulation", blank=True, editable=False)
 
+    # Frozen when the convention is issued: later changes of rate, school names, signatory
+    # or template never alter an issued document.
+    issued_rate = models.DecimalField(
+        "tarif émis (€ TTC)", max_digits=10, decimal_places=2, null=True, editable=False
+    )
+    issued_school_count = models.PositiveIntegerField(
+        "nombre d'écoles émis", null=True, editable=False
+    )
+    issued_amount = models.DecimalField(
+        "montant émis (€ TTC)", max_digits=10, decimal_places=2, null=True, editable=False
+    )
+    issued_school_labels = models.JSONField(
+        "écoles telles qu'imprimées", default=list, blank=True, editable=False
+    )
+    issued_signatory_name = models.CharField(
+        "signataire imprimé", max_length=150, blank=True, editable=False
+    )
+    issued_signatory_titles = models.TextField(
+        "qualité du signataire imprimée", blank=True, editable=False
+    )
+    pdf = models.FileField(
+        "PDF émis",
+        storage=storages_private,
+        upload_to="conventions/",
+        blank=True,
+        editable=False,
+    )
+    pdf_sha256 = models.CharField("empreinte SHA-256", max_length=64, blank=True, editable=False)
+
     objects = ConventionManager()
 
     class Meta:
@@ -355,7 +391,13 @@ class Convention(models.Model):
         return count
 
     @property
+    def is_issued(self):
+        return self.issued_amount is not None
+
+    @property
     def fee(self):
+        if self.is_issued:
+            return Fee(school_count=self.issued_school_count, rate=self.issued_rate)
         return Fee(school_count=self.get_school_count(), rate=self.get_rate())
 
     # Schools ---------------------------------------------------------------------------
