@@ -174,7 +174,127 @@ class Signatory(models.Model):
         return [line.strip() for line in self.title_lines.splitlines() if line.strip()]
 
 
+class ConventionTemplateManager(models.Manager):
+    def get_by_natural_key(self, school_year, academie):
+        if not academie:
+            return self.get(school_year__label=school_year, academie__isnull=True)
+        return self.get(school_year__label=school_year, academie__code=academie)
+
+    def for_convention(self, convention):
+        # The most specific text wins: the académie's own, else the one for every académie.
+        candidates = self.filter(school_year=convention.school_year_id).filter(
+            Q(academie=convention.academie_id) | Q(academie__isnull=True)
+        )
+        return sorted(candidates, key=lambda template: template.academie_id is None)[:1]
+
+
+class ConventionTemplate(models.Model):
+    school_year = models.ForeignKey(
+        SchoolYear,
+        verbose_name="année scolaire",
+        on_delete=models.PROTECT,
+        related_name="convention_templates",
+    )
+    academie = models.ForeignKey(
+        Academie,
+        verbose_name="académie",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="convention_templates",
+        help_text="laisser vide pour un texte valable dans les deux académies",
+    )
+    name = models.CharField("nom", max_length=200)
+    body = models.TextField(
+        "texte",
+        help_text="gabarit Django produisant le corps HTML de la convention (voir les variables "
+        "disponibles sous le champ)",
+    )
+
+    objects = ConventionTemplateManager()
+
+    class Meta:
+        verbose_name = "modèle de convention"
+        verbose_name_plural = "modèles de convention"
+        ordering = ["-school_year__label", "academie__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["school_year", "academie"],
+                name="one_template_per_year_and_academie",
+                violation_error_message=(
+                    "Un modèle existe déjà pour cette année et cette académie."
+                ),
+            ),
+            # NULL never equals NULL in a unique index: guard "every académie" separately.
+            models.UniqueConstraint(
+                fields=["school_year"],
+                condition=Q(academie__isnull=True),
+                name="one_generic_template_per_year",
+                violation_error_message=(
+                    "Un modèle valable pour toutes les académies existe déjà pour cette année."
+                ),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.school_year}, {self.academie or 'toutes académies'})"
+
+    def natural_key(self):
+        return (self.school_year.label, self.academie.code if self.academie_id else "")
+
+    natural_key.dependencies = ["conventions.schoolyear", "communes.academie"]
+
+    def clean(self):
+        from django.template import Engine, TemplateSyntaxError
+
+        try:
+            Engine.get_default().from_string(self.body or "")
+        except TemplateSyntaxError as error:
+            raise ValidationError(
+                {"body": f"Le texte contient une erreur de gabarit : {error}"}
+            ) from error
+
+
+# What an issued convention printed. Once issued these never change: a mistake is
+# corrected by cancelling and issuing a replacement.
+FROZEN_FIELDS = (
+    "collectivite",
+    "commune",
+    "school_year",
+    "academie",
+    "document_date",
+    "issued_rate",
+    "issued_school_count",
+    "issued_amount",
+    "issued_school_labels",
+    "issued_signatory_name",
+    "issued_signatory_titles",
+    "issued_template",
+    "pdf",
+    "pdf_sha256",
+)
+
+
+def frozen_error(fields):
+    return ValidationError(
+        "Convention émise : %(fields)s ne peu(ven)t plus être modifié(s). Annulez-la et "
+        "émettez une convention de remplacement.",
+        code="frozen",
+        params={"fields": ", ".join(fields)},
+    )
+
+
 class ConventionQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        # The bulk path of the ORM skips save(): refuse it on issued rows as well.
+        frozen = sorted(set(kwargs) & {*FROZEN_FIELDS, *(f"{f}_id" for f in FROZEN_FIELDS)})
+        if frozen and self.filter(issued_amount__isnull=False).exists():
+            raise frozen_error(frozen)
+        return super().update(**kwargs)
+
+    def issued(self):
+        return self.filter(issued_amount__isnull=False)
+
     def active(self):
         return self.exclude(status=ConventionStatus.ANNULEE)
 
@@ -304,6 +424,15 @@ class Convention(models.Model):
         editable=False,
     )
     pdf_sha256 = models.CharField("empreinte SHA-256", max_length=64, blank=True, editable=False)
+    issued_template = models.ForeignKey(
+        ConventionTemplate,
+        verbose_name="modèle utilisé",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="issued_conventions",
+        editable=False,
+    )
 
     objects = ConventionManager()
 
@@ -330,6 +459,14 @@ class Convention(models.Model):
     def __str__(self):
         return f"Convention {self.school_year} – {self.commune.name} ({self.collectivite})"
 
+    def save(self, *args, **kwargs):
+        # Not business logic: a last barrier so that no code path (shell, script, a future
+        # view) can rewrite what an issued document printed. Issuing itself writes these
+        # fields while the stored row is still a draft, which this lets through.
+        if changed := self.frozen_changes():
+            raise frozen_error(changed)
+        super().save(*args, **kwargs)
+
     def natural_key(self):
         return (self.commune.insee_code, self.school_year.label, self.number)
 
@@ -343,7 +480,23 @@ class Convention(models.Model):
             f"-{self.number:02d}"
         )
 
+    def frozen_changes(self):
+        """Names of the frozen fields this instance would change on an issued row."""
+        if not self.pk:
+            return []
+        stored = Convention.objects.filter(pk=self.pk, issued_amount__isnull=False).first()
+        if stored is None:
+            return []
+        return [
+            str(self._meta.get_field(name).verbose_name)
+            for name in FROZEN_FIELDS
+            if self._meta.get_field(name).value_from_object(self)
+            != self._meta.get_field(name).value_from_object(stored)
+        ]
+
     def clean(self):
+        if changed := self.frozen_changes():
+            raise frozen_error(changed)
         errors = {}
         if (
             self.commune_id
@@ -496,6 +649,11 @@ class Enrollment(models.Model):
     natural_key.dependencies = ["schools.school", "conventions.convention"]
 
     def clean(self):
+        if self.convention_id and self.convention.is_issued:
+            raise ValidationError(
+                "La convention est émise : ses écoles ne peuvent plus changer. Annulez-la et "
+                "émettez une convention de remplacement."
+            )
         if self.convention_id:
             self.school_year_id = self.convention.school_year_id
         if self.school_id and self.school_year_id:

@@ -1,10 +1,18 @@
+import datetime
 from decimal import Decimal
 
 import factory
 from factory.django import DjangoModelFactory
 
 from communes.models import Academie, Collectivite, Commune, Departement
-from conventions.models import Convention, Enrollment, SchoolYear, Signatory, Tariff
+from conventions.models import (
+    Convention,
+    ConventionTemplate,
+    Enrollment,
+    SchoolYear,
+    Signatory,
+    Tariff,
+)
 from schools.models import School
 from schools.validators import uai_check_letter
 
@@ -88,6 +96,7 @@ class SchoolYearFactory(DjangoModelFactory):
         django_get_or_create = ["label"]
 
     label = "2026-2027"
+    end_date = datetime.date(2027, 9, 5)
 
 
 class TariffFactory(DjangoModelFactory):
@@ -111,6 +120,43 @@ class SignatoryFactory(DjangoModelFactory):
     title_lines = "Rectrice de la région académique Occitanie\nRectrice de l'académie de Toulouse"
 
 
+# A short body using every variable of TEMPLATE_CONTRACT.md; the real wording is in
+# fixtures/convention_templates.json.
+TEMPLATE_BODY = """
+<p>le {{ document_date|date:"j F Y" }}</p>
+<h1>Convention ENT-École {{ school_year }}</h1>
+<section class="parties">
+<div class="party"><p>L'académie de {{ academie.name }}, représentée par {{ signatory_name }},
+{% for title in signatory_titles %}{{ title }}{% if not forloop.last %}, {% endif %}
+{% endfor %}</p></div>
+<div class="party"><p>{{ collectivite.name }}, SIRET {{ collectivite.siret }},
+{{ collectivite.address }} {{ collectivite.postal_code }} {{ collectivite.city }},
+représentée par {{ collectivite.representative_name }}, {{ collectivite.representative_title }},
+pour la commune de {{ commune.name }}</p></div>
+</section>
+<h2>Article 1 : écoles</h2>
+<p>La collectivité a inscrit {{ school_count }} école(s) pour cette année scolaire, pour un
+montant correspondant à {{ school_count }} x {{ rate|euros_short }} soit {{ amount|euros_short }}
+({{ amount|euros_in_words }}).</p>
+<ol class="schools">{% for label in school_labels %}<li>{{ label }}</li>{% endfor %}</ol>
+<p>La convention prend fin le {{ end_date|date:"j F Y" }}.</p>
+<p>A {{ signing_city }}, le {{ document_date|date:"d/m/Y" }}</p>
+<div class="signatures"><div class="signature"><p>{{ signatory_name }}</p></div>
+<div class="signature"><p>{{ collectivite.representative_name }}</p></div></div>
+"""
+
+
+class ConventionTemplateFactory(DjangoModelFactory):
+    class Meta:
+        model = ConventionTemplate
+        django_get_or_create = ["school_year", "academie"]
+
+    school_year = factory.SubFactory(SchoolYearFactory)
+    academie = None
+    name = "Modèle de test"
+    body = TEMPLATE_BODY
+
+
 class ConventionFactory(DjangoModelFactory):
     class Meta:
         model = Convention
@@ -120,6 +166,7 @@ class ConventionFactory(DjangoModelFactory):
     collectivite = factory.SubFactory(CollectiviteFactory)
     school_year = factory.SubFactory(SchoolYearFactory)
     academie = factory.LazyAttribute(lambda o: o.commune.departement.academie)
+    document_date = datetime.date(2026, 5, 21)
 
     @factory.post_generation
     def link_commune(self, create, extracted, **kwargs):
@@ -145,3 +192,13 @@ def enroll(convention, count=1, **school_kwargs):
             convention=convention, school=school, school_year=convention.school_year
         )
     return schools
+
+
+def complete_convention(school_count=2, rate=Decimal("41.00"), **kwargs):
+    """A draft with everything a document needs: tariff, signatory, template, schools."""
+    convention = ConventionFactory(**kwargs)
+    TariffFactory(school_year=convention.school_year, academie=convention.academie, rate=rate)
+    SignatoryFactory(school_year=convention.school_year, academie=convention.academie)
+    ConventionTemplateFactory(school_year=convention.school_year)
+    enroll(convention, school_count)
+    return convention

@@ -1,0 +1,252 @@
+"""The convention as a PDF: the only module that imports WeasyPrint."""
+
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from decimal import Decimal
+from functools import cache, lru_cache
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.template import Context, Engine
+from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.safestring import mark_safe
+from weasyprint import CSS, HTML, Attachment
+from weasyprint.text.fonts import FontConfiguration
+
+from communes.models import Academie, Collectivite, Commune
+from conventions.fees import Fee
+from conventions.models import Convention, ConventionTemplate, Signatory, Tariff
+
+AUTHOR = "Région académique Occitanie"
+STYLESHEET = settings.BASE_DIR / "templates" / "conventions" / "pdf" / "convention.css"
+# Archival and accessible. PDF/A-3a holds with WeasyPrint 70 (tagged structure, embedded
+# fonts, sRGB output intent) and, unlike PDF/A-2, allows the JSON attachment.
+PDF_OPTIONS = {"pdf_variant": "pdf/a-3a", "pdf_tags": True}
+
+# A variable the body does not know renders as this marker, which rendering then refuses:
+# a typo in a template must never print a blank amount or year.
+INVALID_MARKER = "\x00INCONNUE:%s\x00"
+INVALID_RE = re.compile("\x00INCONNUE:([^\x00]*)\x00")
+
+BODY_ENGINE = Engine(
+    builtins=["conventions.templatetags.money"],
+    string_if_invalid=INVALID_MARKER,
+    autoescape=True,
+)
+
+# French typography on text nodes: narrow no-break space before high punctuation and
+# inside guillemets, so that "Article 7 :" never breaks before its colon.
+TEXT_NODE_RE = re.compile(r">([^<]+)<")
+HIGH_PUNCTUATION_RE = re.compile(r"[ \u00a0]([:;!?»])")
+OPENING_GUILLEMET_RE = re.compile(r"«[ \u00a0]")
+
+
+def french_typography(html):
+    def fix(match):
+        text = HIGH_PUNCTUATION_RE.sub("\u202f\\1", match.group(1))
+        return ">" + OPENING_GUILLEMET_RE.sub("«\u202f", text) + "<"
+
+    return TEXT_NODE_RE.sub(fix, html)
+
+
+@dataclass(frozen=True)
+class ConventionDocument:
+    """Everything a convention prints, gathered once and checked to be complete."""
+
+    convention: Convention
+    template: ConventionTemplate
+    academie: Academie
+    collectivite: Collectivite
+    commune: Commune
+    school_year: str
+    rate: Decimal
+    school_count: int
+    amount: Decimal
+    school_labels: list[str]
+    uais: list[str]
+    signatory_name: str
+    signatory_titles: list[str]
+    end_date: date
+    document_date: date
+    reference: str
+    extra: dict = field(default_factory=dict)
+
+    @classmethod
+    def for_draft(cls, convention):
+        """From today's data; refuses with one French message naming everything missing."""
+        missing = []
+        year = convention.school_year
+        where = f"l'année {year} et l'{convention.academie}"
+        enrollments = list(
+            convention.enrollments.filter(active=True)
+            .select_related("school__commune__departement")
+            .order_by("school__name", "school__uai")
+        )
+        if not enrollments:
+            missing.append("aucune école inscrite")
+        rate = (
+            Tariff.objects.filter(school_year=year, academie=convention.academie_id)
+            .values_list("rate", flat=True)
+            .first()
+        )
+        if rate is None:
+            missing.append(f"aucun tarif pour {where} (menu « Tarifs »)")
+        signatory = Signatory.objects.filter(
+            school_year=year, academie=convention.academie_id
+        ).first()
+        if signatory is None:
+            missing.append(f"aucun signataire pour {where} (menu « Signataires »)")
+        elif not signatory.titles:
+            missing.append(f"la qualité du signataire {signatory.name} n'est pas renseignée")
+        if year.end_date is None:
+            missing.append(f"la date de fin des conventions de l'année {year} n'est pas fixée")
+        if convention.document_date is None:
+            missing.append("la date de la convention n'est pas renseignée")
+        templates = ConventionTemplate.objects.for_convention(convention)
+        if not templates:
+            missing.append(f"aucun modèle de convention pour {where}")
+        collectivite = convention.collectivite
+        for attribute, label in [
+            ("siret", "SIRET"),
+            ("address", "adresse"),
+            ("representative_name", "nom du représentant"),
+            ("representative_title", "qualité du représentant"),
+        ]:
+            if not str(getattr(collectivite, attribute) or "").strip():
+                missing.append(f"{label} de la collectivité {collectivite.name} non renseigné(e)")
+        if missing:
+            raise ValidationError(
+                "Impossible de produire la convention %(reference)s : %(missing)s.",
+                code="incomplete",
+                params={"reference": convention.reference, "missing": " ; ".join(missing)},
+            )
+        fee = Fee(school_count=len(enrollments), rate=rate)
+        return cls(
+            convention=convention,
+            template=templates[0],
+            academie=convention.academie,
+            collectivite=collectivite,
+            commune=convention.commune,
+            school_year=year.label,
+            rate=fee.rate,
+            school_count=fee.school_count,
+            amount=fee.amount,
+            school_labels=[e.school.convention_label() for e in enrollments],
+            uais=[e.school.uai for e in enrollments],
+            signatory_name=signatory.name,
+            signatory_titles=signatory.titles,
+            end_date=year.end_date,
+            document_date=convention.document_date,
+            reference=convention.reference,
+        )
+
+    def context(self):
+        # Exactly the names of TEMPLATE_CONTRACT.md: the templates' wording relies on them.
+        return {
+            "academie": self.academie,
+            "signatory_name": self.signatory_name,
+            "signatory_titles": self.signatory_titles,
+            "collectivite": self.collectivite,
+            "commune": self.commune,
+            "school_year": self.school_year,
+            "rate": self.rate,
+            "school_count": self.school_count,
+            "amount": self.amount,
+            "school_labels": self.school_labels,
+            "end_date": self.end_date,
+            "document_date": self.document_date,
+            "signing_city": self.academie.signing_city,
+            "reference": self.reference,
+        }
+
+    def figures(self):
+        """The data embedded in the PDF, so that the file carries its own figures."""
+        return {
+            "reference": self.reference,
+            "annee_scolaire": self.school_year,
+            "academie": {"code": self.academie.code, "nom": self.academie.name},
+            "collectivite": {
+                "nom": self.collectivite.name,
+                "siret": self.collectivite.siret,
+                "adresse": self.collectivite.full_address(),
+            },
+            "commune": {"insee": self.commune.insee_code, "nom": self.commune.name},
+            "ecoles": [
+                {"uai": uai, "libelle": label}
+                for uai, label in zip(self.uais, self.school_labels, strict=True)
+            ],
+            "nombre_ecoles": self.school_count,
+            "tarif_par_ecole_ttc": str(self.rate),
+            "montant_ttc": str(self.amount),
+            "signataire": self.signatory_name,
+            "date_convention": self.document_date.isoformat(),
+            "date_fin": self.end_date.isoformat(),
+        }
+
+    def body_html(self):
+        body = BODY_ENGINE.from_string(self.template.body)
+        with translation.override("fr"):
+            html = body.render(Context(self.context()))
+        unknown = sorted(set(INVALID_RE.findall(html)))
+        if unknown:
+            raise ValidationError(
+                "Le modèle « %(template)s » utilise des variables inconnues : %(names)s.",
+                code="unknown_variable",
+                params={"template": self.template.name, "names": ", ".join(unknown)},
+            )
+        return french_typography(html)
+
+    def final_html(self, *, draft):
+        with translation.override("fr"):
+            return render_to_string(
+                "conventions/pdf/convention.html",
+                {**self.context(), "body": mark_safe(self.body_html()), "draft": draft},
+            )
+
+    def render(self, *, draft):
+        return html_to_pdf(
+            self.final_html(draft=draft),
+            json.dumps(self.figures(), ensure_ascii=False, indent=1),
+            self.document_date,
+        )
+
+
+@cache
+def font_config():
+    return FontConfiguration()
+
+
+@cache
+def stylesheet():
+    # Parsed once per process: the stylesheet and the fonts it loads are shared by every
+    # document rendered afterwards (the main lever on WeasyPrint's per-document time).
+    return CSS(filename=str(STYLESHEET), font_config=font_config())
+
+
+# A preview clicked twice, or a document rendered again with the same data, is not
+# laid out twice.
+@lru_cache(maxsize=16)
+def html_to_pdf(html, figures_json, document_date):
+    stamp = datetime.combine(document_date, time(12))
+    attachment = Attachment(
+        string=figures_json,
+        name="convention.json",
+        description="Données de la convention (collectivité, écoles, montant)",
+        created=stamp,
+        modified=stamp,
+        relationship="Data",
+    )
+    return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf(
+        stylesheets=[stylesheet()],
+        font_config=font_config(),
+        attachments=[attachment],
+        **PDF_OPTIONS,
+    )
+
+
+def preview(convention):
+    """A draft's PDF with its "PROJET" watermark; refuses an incomplete convention."""
+    return ConventionDocument.for_draft(convention).render(draft=True)
