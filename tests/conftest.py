@@ -14,3 +14,16 @@ def collected_static():
 def seed_data(db):
     """The reference and demo fixtures, as `make run` loads them."""
     call_command("loaddata", "reference", "demo", verbosity=0)
+
+
+@pytest.fixture(autouse=True)
+def private_storage(tmp_path, monkeypatch):
+    # Issued PDFs go to a throw-away folder, never to the developer's private/ directory.
+    # The field resolved its storage callable at import time, hence the patch on the field.
+    from django.core.files.storage import FileSystemStorage
+
+    from conventions.models import Convention
+
+    storage = FileSystemStorage(location=tmp_path / "private", base_url=None)
+    monkeypatch.setattr(Convention._meta.get_field("pdf"), "storage", storage)
+    return storage

@@ -1,0 +1,101 @@
+"""Issuing a convention: freezing what it prints, and replacing it when it was wrong."""
+
+import hashlib
+
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+
+from conventions.enums import ConventionStatus
+from conventions.models import Convention, Enrollment
+from conventions.pdf import ConventionDocument
+
+SNAPSHOT_FIELDS = (
+    "issued_rate",
+    "issued_school_count",
+    "issued_amount",
+    "issued_school_labels",
+    "issued_signatory_name",
+    "issued_signatory_titles",
+    "issued_template",
+    "pdf",
+    "pdf_sha256",
+)
+
+
+def issue(convention):
+    """Render the final PDF, store it with its SHA-256 and freeze the printed figures."""
+    stored = None
+    try:
+        with transaction.atomic():
+            # Lock first: two agents (or two workers) must not issue the same convention.
+            convention = (
+                Convention.objects.select_for_update()
+                .select_related("collectivite", "commune", "school_year", "academie")
+                .get(pk=convention.pk)
+            )
+            if convention.status != ConventionStatus.BROUILLON:
+                raise ValidationError(
+                    "La convention %(reference)s est déjà %(status)s.",
+                    code="not_a_draft",
+                    params={
+                        "reference": convention.reference,
+                        "status": convention.get_status_display(),
+                    },
+                )
+            document = ConventionDocument.for_draft(convention)
+            pdf = document.render(draft=False)
+            convention.issued_rate = document.rate
+            convention.issued_school_count = document.school_count
+            convention.issued_amount = document.amount
+            convention.issued_school_labels = document.school_labels
+            convention.issued_signatory_name = document.signatory_name
+            convention.issued_signatory_titles = "\n".join(document.signatory_titles)
+            convention.issued_template = document.template
+            convention.pdf_sha256 = hashlib.sha256(pdf).hexdigest()
+            # Through the storage API, on the private storage: never served publicly.
+            convention.pdf.save(f"{convention.reference}.pdf", ContentFile(pdf), save=False)
+            stored = convention.pdf.name
+            convention.save(update_fields=[*SNAPSHOT_FIELDS])
+            convention.transition_to(ConventionStatus.EMISE)
+    except BaseException:
+        # The database rolled back: do not leave an orphan file behind.
+        if stored:
+            convention.pdf.storage.delete(stored)
+        raise
+    return convention
+
+
+def issued_pdf(convention):
+    """The stored bytes, checked against the fingerprint taken when issuing."""
+    with convention.pdf.open("rb") as file:
+        content = file.read()
+    if hashlib.sha256(content).hexdigest() != convention.pdf_sha256:
+        raise ValidationError(
+            "Le PDF enregistré de la convention %(reference)s ne correspond plus à son "
+            "empreinte SHA-256 : il a été altéré.",
+            code="tampered",
+            params={"reference": convention.reference},
+        )
+    return content
+
+
+def cancel_and_replace(convention, reason):
+    """Cancel a convention and open its replacement (number + 1) as a draft."""
+    with transaction.atomic():
+        convention.transition_to(ConventionStatus.ANNULEE, reason=reason)
+        schools = list(convention.schools.all())
+        replacement = Convention.objects.create(
+            collectivite=convention.collectivite,
+            commune=convention.commune,
+            school_year=convention.school_year,
+            academie=convention.academie,
+            document_date=convention.document_date,
+            number=convention.number + 1,
+            replaces=convention,
+        )
+        Enrollment.objects.bulk_create(
+            Enrollment(convention=replacement, school=school, school_year=convention.school_year)
+            for school in schools
+        )
+    return replacement
