@@ -1,16 +1,46 @@
+import io
+import zipfile
+
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponseRedirect, JsonResponse
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
 from communes.models import Academie
 from conventions.enums import ConventionStatus
 from conventions.fees import Fee
-from conventions.models import Convention, Enrollment, SchoolYear, Signatory, Tariff
+from conventions.issuing import cancel_and_replace, issue, issued_pdf
+from conventions.models import (
+    Convention,
+    ConventionTemplate,
+    Enrollment,
+    SchoolYear,
+    Signatory,
+    Tariff,
+)
+from conventions.pdf import ConventionDocument
 from conventions.templatetags.money import euros
+
+
+def pdf_response(content, filename, *, attachment):
+    response = HttpResponse(content, content_type="application/pdf")
+    disposition = "attachment" if attachment else "inline"
+    response["Content-Disposition"] = f'{disposition}; filename="{filename}"'
+    return response
+
+
+def issued_zip(conventions):
+    """One ZIP of the stored PDFs: what was issued, byte for byte."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for convention in conventions:
+            archive.writestr(f"{convention.reference}.pdf", issued_pdf(convention))
+    buffer.seek(0)
+    return buffer
+
 
 # Statuses staff may set by hand from the convention page; issuing and billing have their
 # own workflows.
@@ -35,9 +65,47 @@ class SignatoryInline(admin.StackedInline):
 
 @admin.register(SchoolYear)
 class SchoolYearAdmin(admin.ModelAdmin):
-    list_display = ["label", "end_date"]
+    list_display = ["label", "end_date", "zip_links"]
     search_fields = ["label"]
     inlines = [TariffInline, SignatoryInline]
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:pk>/zip/",
+                self.admin_site.admin_view(self.zip_view),
+                name="conventions_schoolyear_zip",
+            ),
+            *super().get_urls(),
+        ]
+
+    @admin.display(description="conventions émises (ZIP)")
+    def zip_links(self, obj):
+        url = reverse("admin:conventions_schoolyear_zip", args=[obj.pk])
+        return format_html(
+            '<a href="{}">toutes</a> · <a href="{}?academie=16">Toulouse</a> · '
+            '<a href="{}?academie=11">Montpellier</a>',
+            url,
+            url,
+            url,
+        )
+
+    def zip_view(self, request, pk):
+        school_year = get_object_or_404(SchoolYear, pk=pk)
+        if not self.has_view_permission(request, school_year):
+            raise Http404
+        conventions = (
+            Convention.objects.issued()
+            .active()
+            .filter(school_year=school_year)
+            .select_related("school_year", "academie", "commune")
+            .order_by("academie__code", "commune__insee_code")
+        )
+        name = f"conventions-{school_year.label}"
+        if code := request.GET.get("academie"):
+            conventions = conventions.filter(academie__code=code)
+            name += f"-{code}"
+        return FileResponse(issued_zip(conventions), as_attachment=True, filename=f"{name}.zip")
 
 
 @admin.register(Tariff)
@@ -60,6 +128,67 @@ class SignatoryAdmin(admin.ModelAdmin):
         return obj.titles[0] if obj.titles else ""
 
 
+@admin.register(ConventionTemplate)
+class ConventionTemplateAdmin(admin.ModelAdmin):
+    list_display = ["name", "school_year", "academie_display"]
+    list_filter = ["school_year", "academie"]
+    search_fields = ["name", "body"]
+    list_select_related = ["school_year", "academie"]
+    change_form_template = "admin/conventions/conventiontemplate/change_form.html"
+
+    @admin.display(description="académie", ordering="academie__name")
+    def academie_display(self, obj):
+        return obj.academie or "toutes"
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:pk>/preview/",
+                self.admin_site.admin_view(self.preview_view),
+                name="conventions_conventiontemplate_preview",
+            ),
+            path(
+                "<int:pk>/duplicate/",
+                self.admin_site.admin_view(self.duplicate_view),
+                name="conventions_conventiontemplate_duplicate",
+            ),
+            *super().get_urls(),
+        ]
+
+    def preview_view(self, request, pk):
+        template = get_object_or_404(
+            ConventionTemplate.objects.select_related("school_year", "academie"), pk=pk
+        )
+        if not self.has_view_permission(request, template):
+            raise Http404
+        try:
+            pdf = ConventionDocument.sample(template).render(draft=True)
+        except ValidationError as error:
+            self.message_user(request, " ".join(error.messages), messages.ERROR)
+            return HttpResponseRedirect(
+                reverse("admin:conventions_conventiontemplate_change", args=[pk])
+            )
+        return pdf_response(pdf, f"apercu-{template.school_year}.pdf", attachment=False)
+
+    def duplicate_view(self, request, pk):
+        template = get_object_or_404(ConventionTemplate, pk=pk)
+        if request.method != "POST" or not self.has_add_permission(request):
+            raise Http404
+        try:
+            copy = template.duplicate_for_next_year()
+        except ValidationError as error:
+            self.message_user(request, " ".join(error.messages), messages.ERROR)
+            return HttpResponseRedirect(
+                reverse("admin:conventions_conventiontemplate_change", args=[pk])
+            )
+        self.message_user(
+            request, f"Modèle copié pour {copy.school_year} : relisez-le.", messages.SUCCESS
+        )
+        return HttpResponseRedirect(
+            reverse("admin:conventions_conventiontemplate_change", args=[copy.pk])
+        )
+
+
 class EnrollmentInline(admin.TabularInline):
     model = Enrollment
     extra = 0
@@ -75,6 +204,16 @@ class EnrollmentInline(admin.TabularInline):
             .get_queryset(request)
             .select_related("school__commune__departement", "convention__collectivite")
         )
+
+    # An issued convention's schools are frozen with it.
+    def has_add_permission(self, request, obj=None):
+        return super().has_add_permission(request, obj) and not (obj and obj.is_issued)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and not (obj and obj.is_issued)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and not (obj and obj.is_issued)
 
     @admin.display(description="libellé imprimé")
     def label(self, obj):
@@ -146,7 +285,12 @@ class ConventionAdmin(admin.ModelAdmin):
         "invoiced_at",
         "cancelled_at",
         "cancel_reason",
+        "issued_school_labels_display",
+        "issued_signatory_display",
+        "issued_template",
+        "pdf_sha256",
     ]
+    actions = ["download_zip"]
     fieldsets = [
         (
             None,
@@ -163,6 +307,17 @@ class ConventionAdmin(admin.ModelAdmin):
             },
         ),
         ("Participation financière", {"fields": ["fee_display"]}),
+        (
+            "Document émis",
+            {
+                "fields": [
+                    "issued_school_labels_display",
+                    "issued_signatory_display",
+                    "issued_template",
+                    "pdf_sha256",
+                ]
+            },
+        ),
         (
             "Suivi",
             {
@@ -204,6 +359,21 @@ class ConventionAdmin(admin.ModelAdmin):
                 "<int:pk>/cancel/",
                 self.admin_site.admin_view(self.cancel_view),
                 name="{}_{}_cancel".format(*info),
+            ),
+            path(
+                "<int:pk>/preview/",
+                self.admin_site.admin_view(self.preview_view),
+                name="{}_{}_preview".format(*info),
+            ),
+            path(
+                "<int:pk>/issue/",
+                self.admin_site.admin_view(self.issue_view),
+                name="{}_{}_issue".format(*info),
+            ),
+            path(
+                "<int:pk>/pdf/",
+                self.admin_site.admin_view(self.download_view),
+                name="{}_{}_pdf".format(*info),
             ),
             *super().get_urls(),
         ]
@@ -252,7 +422,104 @@ class ConventionAdmin(admin.ModelAdmin):
             text = " ".join(error.messages)
         return format_html('<span id="entconv-fee">{}</span>', text)
 
+    @admin.display(description="écoles imprimées")
+    def issued_school_labels_display(self, obj):
+        if not obj.is_issued:
+            return "— (figées à l'émission)"
+        return format_html(
+            "<ol>{}</ol>",
+            format_html_join("", "<li>{}</li>", ((label,) for label in obj.issued_school_labels)),
+        )
+
+    @admin.display(description="signataire imprimé")
+    def issued_signatory_display(self, obj):
+        if not obj.is_issued:
+            return "—"
+        return format_html(
+            "{}<br>{}",
+            obj.issued_signatory_name,
+            format_html_join(
+                "", "{}<br>", ((line,) for line in obj.issued_signatory_titles.splitlines())
+            ),
+        )
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = super().get_readonly_fields(request, obj)
+        if obj is not None and obj.is_issued:
+            # What the document printed: see Convention.frozen_changes() for the model side.
+            return [
+                *fields,
+                "collectivite",
+                "commune",
+                "school_year",
+                "academie",
+                "document_date",
+                "replaces",
+            ]
+        return fields
+
+    @admin.action(description="Télécharger les PDF émis (ZIP)")
+    def download_zip(self, request, queryset):
+        conventions = (
+            queryset.issued()
+            .select_related("school_year", "academie", "commune")
+            .order_by("academie__code", "commune__insee_code")
+        )
+        return FileResponse(
+            issued_zip(conventions), as_attachment=True, filename="conventions-emises.zip"
+        )
+
     # Views -----------------------------------------------------------------------------
+
+    def preview_view(self, request, pk):
+        convention = get_object_or_404(Convention, pk=pk)
+        if not self.has_view_permission(request, convention):
+            raise Http404
+        try:
+            pdf = ConventionDocument.for_draft(convention).render(draft=True)
+        except ValidationError as error:
+            self.message_user(request, " ".join(error.messages), messages.ERROR)
+            return HttpResponseRedirect(reverse("admin:conventions_convention_change", args=[pk]))
+        return pdf_response(pdf, f"projet-{convention.reference}.pdf", attachment=False)
+
+    def download_view(self, request, pk):
+        convention = get_object_or_404(Convention, pk=pk)
+        if not self.has_view_permission(request, convention) or not convention.is_issued:
+            raise Http404
+        return pdf_response(issued_pdf(convention), f"{convention.reference}.pdf", attachment=True)
+
+    def issue_view(self, request, pk):
+        convention = get_object_or_404(Convention, pk=pk)
+        if not self.has_change_permission(request, convention):
+            raise Http404
+        change_url = reverse("admin:conventions_convention_change", args=[pk])
+        error = None
+        if request.method == "POST":
+            try:
+                convention = issue(convention)
+            except ValidationError as exc:
+                error = " ".join(exc.messages)
+            else:
+                self.message_user(
+                    request,
+                    f"Convention {convention.reference} émise "
+                    f"({euros(convention.issued_amount)}) : son PDF est désormais figé.",
+                    messages.SUCCESS,
+                )
+                return HttpResponseRedirect(change_url)
+        else:
+            try:
+                ConventionDocument.for_draft(convention)
+            except ValidationError as exc:
+                error = " ".join(exc.messages)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": convention,
+            "title": f"Émettre la convention {convention.reference}",
+            "error": error,
+        }
+        return TemplateResponse(request, "admin/conventions/convention/issue.html", context)
 
     def fee_preview(self, request):
         try:
@@ -294,14 +561,27 @@ class ConventionAdmin(admin.ModelAdmin):
         if not self.has_change_permission(request, convention):
             raise Http404
         error = None
+        replace = request.GET.get("remplacer") == "1"
         if request.method == "POST":
+            reason = request.POST.get("reason", "")
             try:
-                convention.transition_to(
-                    ConventionStatus.ANNULEE, reason=request.POST.get("reason", "")
-                )
+                if replace:
+                    replacement = cancel_and_replace(convention, reason)
+                else:
+                    convention.transition_to(ConventionStatus.ANNULEE, reason=reason)
             except ValidationError as exc:
                 error = " ".join(exc.messages)
             else:
+                if replace:
+                    self.message_user(
+                        request,
+                        f"Convention {convention.reference} annulée ; la convention de "
+                        f"remplacement {replacement.reference} est ouverte en brouillon.",
+                        messages.SUCCESS,
+                    )
+                    return HttpResponseRedirect(
+                        reverse("admin:conventions_convention_change", args=[replacement.pk])
+                    )
                 self.message_user(
                     request, f"Convention {convention.reference} annulée.", messages.SUCCESS
                 )
@@ -314,6 +594,7 @@ class ConventionAdmin(admin.ModelAdmin):
             "original": convention,
             "title": f"Annuler la convention {convention.reference}",
             "error": error,
+            "replace": replace,
         }
         return TemplateResponse(request, "admin/conventions/convention/cancel.html", context)
 
@@ -325,4 +606,5 @@ class ConventionAdmin(admin.ModelAdmin):
                 if obj.can_transition_to(status)
             ]
             context["can_cancel"] = obj.can_transition_to(ConventionStatus.ANNULEE)
+            context["can_issue"] = obj.can_transition_to(ConventionStatus.EMISE)
         return super().render_change_form(request, context, add, change, form_url, obj)

@@ -244,6 +244,25 @@ class ConventionTemplate(models.Model):
 
     natural_key.dependencies = ["conventions.schoolyear", "communes.academie"]
 
+    def duplicate_for_next_year(self):
+        """A copy for the following school year, for staff to edit: next year's text."""
+        start = self.school_year.start_year + 1
+        next_year, _ = SchoolYear.objects.get_or_create(label=f"{start}-{start + 1}")
+        if ConventionTemplate.objects.filter(
+            school_year=next_year, academie=self.academie_id
+        ).exists():
+            raise ValidationError(
+                "Un modèle existe déjà pour %(year)s (%(academie)s) : modifiez-le plutôt.",
+                code="template_exists",
+                params={"year": next_year, "academie": self.academie or "toutes académies"},
+            )
+        return ConventionTemplate.objects.create(
+            school_year=next_year,
+            academie=self.academie,
+            name=self.name.replace(self.school_year.label, next_year.label),
+            body=self.body,
+        )
+
     def clean(self):
         from django.template import Engine, TemplateSyntaxError
 

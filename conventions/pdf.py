@@ -143,6 +143,45 @@ class ConventionDocument:
             reference=convention.reference,
         )
 
+    @classmethod
+    def sample(cls, template):
+        """Example figures (Céret, 2026) to preview a template before any convention uses it."""
+        academie = template.academie or Academie(code="11", name="Montpellier")
+        academie.signing_city = academie.signing_city or academie.name
+        labels = [
+            "CERET - 66 - E.E.PU MARC CHAGALL - 0660560A",
+            "CERET - 66 - E.M.PU PABLO PICASSO - 0660569K",
+        ]
+        fee = Fee(school_count=len(labels), rate=Decimal("41.00"))
+        year = template.school_year
+        return cls(
+            convention=None,
+            template=template,
+            academie=academie,
+            collectivite=Collectivite(
+                kind="commune",
+                name="COMMUNE DE CERET",
+                siret="21660049400019",
+                address="Place de la Résistance",
+                postal_code="66400",
+                city="CÉRET",
+                representative_name="Michel Coste",
+                representative_title="Maire",
+            ),
+            commune=Commune(insee_code="66049", name="Céret", postal_code="66400"),
+            school_year=year.label,
+            rate=fee.rate,
+            school_count=fee.school_count,
+            amount=fee.amount,
+            school_labels=labels,
+            uais=[label[-8:] for label in labels],
+            signatory_name="Prénom NOM",
+            signatory_titles=[f"Recteur de l'académie de {academie.name}"],
+            end_date=year.end_date or date(year.end_year, 9, 1),
+            document_date=date(year.start_year, 5, 21),
+            reference=f"ENT-{year.label}-{academie.code}-66049-01",
+        )
+
     def context(self):
         # Exactly the names of TEMPLATE_CONTRACT.md: the templates' wording relies on them.
         return {
