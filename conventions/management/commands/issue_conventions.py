@@ -1,0 +1,55 @@
+from django.core.management.base import BaseCommand, CommandError
+from tqdm import tqdm
+
+from conventions.batch import issue_many
+from conventions.enums import ConventionStatus
+from conventions.models import Convention
+
+
+class Command(BaseCommand):
+    help = (
+        "Émet toutes les conventions en brouillon d'une année (et d'une académie) : une "
+        "convention déjà émise est ignorée, une convention incomplète est signalée sans "
+        "arrêter les autres."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--year", required=True, help="année scolaire, ex. 2026-2027")
+        parser.add_argument(
+            "--academie", help="code de l'académie : 16 (Toulouse), 11 (Montpellier)"
+        )
+        parser.add_argument("--workers", type=int, default=1, help="processus en parallèle")
+        parser.add_argument(
+            "--recycle",
+            type=int,
+            default=200,
+            help="documents par processus avant de le remplacer (la mémoire de WeasyPrint "
+            "croît dans un long processus)",
+        )
+
+    def handle(self, *args, year, academie, workers, recycle, **options):
+        drafts = Convention.objects.filter(
+            school_year__label=year, status=ConventionStatus.BROUILLON
+        )
+        if academie:
+            drafts = drafts.filter(academie__code=academie)
+        pks = list(
+            drafts.order_by("academie__code", "commune__insee_code").values_list("pk", flat=True)
+        )
+        if not pks:
+            self.stdout.write(f"Aucune convention en brouillon pour {year} : rien à émettre.")
+            return
+        failures = []
+        issued = 0
+        with tqdm(total=len(pks), desc="Émission", unit="convention", file=self.stderr) as bar:
+            for reference, error in issue_many(pks, workers=workers, recycle=recycle):
+                bar.update()
+                if error:
+                    failures.append((reference, error))
+                else:
+                    issued += 1
+        self.stdout.write(f"{issued} convention(s) émise(s) sur {len(pks)}.")
+        for reference, error in failures:
+            self.stderr.write(f"Non émise — {reference} : {error}")
+        if failures:
+            raise CommandError(f"{len(failures)} convention(s) non émise(s) : voir ci-dessus.")
