@@ -53,12 +53,19 @@ system-deps: $(SYSTEM_STAMP)
 
 db: $(STAMP)
 	$(MANAGE) migrate --noinput -v0
-	$(MANAGE) loaddata reference demo -v0
+	$(MANAGE) loaddata reference demo $(basename $(notdir $(wildcard fixtures/convention_templates.json))) -v0
 	$(MANAGE) ensure_demo_admin
 
+# The background worker (django.tasks, issuing from the admin) runs beside the server and
+# stops with it.
 run: $(STAMP) $(SYSTEM_STAMP)
 	@DEBUG=1 $(MAKE) --no-print-directory db
+	@DEBUG=1 $(MANAGE) db_worker --no-reload & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	DEBUG=1 $(MANAGE) runserver $(HOST):$(PORT)
+
+worker: $(STAMP)
+	$(MANAGE) db_worker
 
 # pytest exits 5 when it collected no test: that is a failure, never a silent pass.
 test: $(STAMP) $(SYSTEM_STAMP)

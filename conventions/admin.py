@@ -17,6 +17,7 @@ from conventions.models import (
     Convention,
     ConventionTemplate,
     Enrollment,
+    IssuingBatch,
     SchoolYear,
     Signatory,
     Tariff,
@@ -290,7 +291,7 @@ class ConventionAdmin(admin.ModelAdmin):
         "issued_template",
         "pdf_sha256",
     ]
-    actions = ["download_zip"]
+    actions = ["issue_in_background", "download_zip"]
     fieldsets = [
         (
             None,
@@ -458,6 +459,34 @@ class ConventionAdmin(admin.ModelAdmin):
             ]
         return fields
 
+    @admin.action(description="Émettre en arrière-plan les brouillons sélectionnés")
+    def issue_in_background(self, request, queryset):
+        from conventions.tasks import issue_in_background
+
+        years = set(queryset.values_list("school_year", flat=True).distinct())
+        if len(years) != 1:
+            self.message_user(
+                request, "Sélectionnez les conventions d'une seule année scolaire.", messages.ERROR
+            )
+            return None
+        ids = list(queryset.filter(status=ConventionStatus.BROUILLON).values_list("pk", flat=True))
+        batch = IssuingBatch.objects.create(
+            school_year_id=years.pop(), convention_ids=ids, total=len(ids), created_by=request.user
+        )
+        result = issue_in_background.enqueue(batch.pk)
+        IssuingBatch.objects.filter(pk=batch.pk).update(task_id=str(result.id))
+        self.message_user(
+            request,
+            format_html(
+                "{} brouillon(s) à émettre en arrière-plan : suivez l'avancement dans "
+                '<a href="{}">Émissions en arrière-plan</a>.',
+                len(ids),
+                reverse("admin:conventions_issuingbatch_change", args=[batch.pk]),
+            ),
+            messages.SUCCESS,
+        )
+        return None
+
     @admin.action(description="Télécharger les PDF émis (ZIP)")
     def download_zip(self, request, queryset):
         conventions = (
@@ -608,3 +637,68 @@ class ConventionAdmin(admin.ModelAdmin):
             context["can_cancel"] = obj.can_transition_to(ConventionStatus.ANNULEE)
             context["can_issue"] = obj.can_transition_to(ConventionStatus.EMISE)
         return super().render_change_form(request, context, add, change, form_url, obj)
+
+
+@admin.register(IssuingBatch)
+class IssuingBatchAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "state", "progress", "failure_count", "created_by"]
+    list_select_related = ["school_year", "created_by"]
+    list_filter = ["school_year"]
+    fields = [
+        "school_year",
+        "created_by",
+        "created_at",
+        "started_at",
+        "finished_at",
+        "state",
+        "progress",
+        "failure_list",
+    ]
+    readonly_fields = fields
+    change_list_template = "admin/conventions/issuingbatch/change_list.html"
+    change_form_template = "admin/conventions/issuingbatch/change_form.html"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="état")
+    def state(self, obj):
+        return obj.state
+
+    @admin.display(description="avancement")
+    def progress(self, obj):
+        return format_html(
+            '<progress max="{}" value="{}"></progress> {} / {}',
+            obj.total or 1,
+            obj.done,
+            obj.done,
+            obj.total,
+        )
+
+    @admin.display(description="non émises")
+    def failure_count(self, obj):
+        return len(obj.failures)
+
+    @admin.display(description="détail des échecs")
+    def failure_list(self, obj):
+        if not obj.failures:
+            return "—"
+        return format_html(
+            "<ul>{}</ul>",
+            format_html_join(
+                "",
+                "<li><strong>{}</strong> : {}</li>",
+                ((f["reference"], f["erreur"]) for f in obj.failures),
+            ),
+        )
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        context["refresh"] = obj is not None and obj.finished_at is None
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def changelist_view(self, request, extra_context=None):
+        running = IssuingBatch.objects.filter(finished_at__isnull=True).exists()
+        return super().changelist_view(request, {**(extra_context or {}), "refresh": running})

@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "import_export",
+    "django_tasks_db",
     "communes",
     "schools",
     "conventions",
@@ -77,6 +78,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 
 FIXTURE_DIRS = [BASE_DIR / "fixtures"]
+
+# Background work (issuing a whole académie): django.tasks, stored in the database and run
+# by `python manage.py db_worker` (started by `make run`).
+TASKS = {
+    "default": {
+        "BACKEND": env("TASKS_BACKEND", default="django_tasks_db.DatabaseBackend"),
+    }
+}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

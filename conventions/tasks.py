@@ -1,0 +1,12 @@
+from django.tasks import task
+
+from conventions.batch import issue_one
+from conventions.models import IssuingBatch
+
+
+@task
+def issue_in_background(batch_id):
+    # Runs in `manage.py db_worker`, so that a whole académie is issued without a browser.
+    batch = IssuingBatch.objects.get(pk=batch_id)
+    batch.run(issue_one)
+    return {"issued": batch.issued_count, "failed": len(batch.failures)}
