@@ -1,5 +1,8 @@
+import re
+
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -11,6 +14,8 @@ from conventions.enums import ConventionStatus
 from conventions.fees import Fee
 from conventions.models import Convention, Enrollment, SchoolYear, Signatory, Tariff
 from conventions.templatetags.money import euros
+
+UAI_RE = re.compile(r"^\d{7}[A-Z]$")
 
 # Statuses staff may set by hand from the convention page; issuing and billing have their
 # own workflows.
@@ -128,13 +133,11 @@ class ConventionAdmin(admin.ModelAdmin):
         "commune__insee_code",
         "collectivite__name",
         "collectivite__siret",
-        "schools__uai",
     ]
     list_select_related = ["collectivite", "commune", "school_year", "academie"]
     autocomplete_fields = ["collectivite", "commune", "replaces"]
     inlines = [EnrollmentInline]
     list_per_page = 50
-    date_hierarchy = "created_at"
     readonly_fields = [
         "reference",
         "status",
@@ -186,6 +189,16 @@ class ConventionAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).for_list()
+
+    def get_search_results(self, request, queryset, search_term):
+        # A UAI finds the convention enrolling that school. Searched through EXISTS rather
+        # than `schools__uai` in search_fields, which would force a DISTINCT on every search.
+        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        uais = [term.upper() for term in search_term.split() if UAI_RE.match(term.upper())]
+        if uais:
+            enrolled = Enrollment.objects.filter(convention=OuterRef("pk"), school__uai__in=uais)
+            queryset |= self.get_queryset(request).filter(Exists(enrolled))
+        return queryset, may_have_duplicates
 
     def get_urls(self):
         info = self.opts.app_label, self.opts.model_name
