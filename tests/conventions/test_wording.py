@@ -10,6 +10,7 @@ from django.utils import translation
 
 from conventions.models import Convention, Signatory
 from conventions.templatetags.money import euros_short
+from tests.seeds import SEEDS as SEED_DIR
 
 TEMPLATES_FILE = settings.BASE_DIR / "fixtures" / "convention_templates.json"
 
@@ -161,11 +162,12 @@ def test_seed_convention_reads_as_signed(
     assert collectivite.representative_name in text
     assert collectivite.representative_title in text
 
-    assert len(context["school_labels"]) == convention.fee.school_count > 0
-    for label in context["school_labels"]:
-        assert label in text
-        assert label.endswith(label.rsplit(" - ", 1)[1])  # the UAI closes the label
-    assert text.count(" - ") >= len(context["school_labels"])
+    schools = list(convention.schools.all())
+    assert len(schools) == len(context["school_labels"]) == convention.fee.school_count > 0
+    for school in schools:
+        label = school.convention_label()
+        assert label.endswith(f" - {school.uai}")
+        assert text.count(label) == 1
 
     assert fee_sentence in text
     # The seeds' figures, with the no-break space the filter prints before the sign.
@@ -261,3 +263,59 @@ def test_missing_values_are_not_papered_over(seed_data):
         assert missing == with_marker.replace(euros_short(marker), "").replace(
             "<li>ÉCOLE-TÉMOIN</li>\n", ""
         ), year
+
+
+# Corrections made to the seeds' wording, and nothing else: OCR slips, accents missing on
+# capitals, and words that are data (civility, names) rather than wording.
+SEED_FIXES = [
+    ("Bénéficiaire d'un plan", "Bénéficier d'un plan"),
+    ("l'Education", "l'Éducation"),
+    ("l'Ecole", "l'École"),
+    ("région académique de l'Éducation", "région académique du numérique pour l'Éducation"),
+    ("les collectivité signataires", "les collectivités signataires"),
+    ("transmis au niveau 2\n", "transmis au niveau 2.\n"),
+    ("ACADEMIE", "ACADÉMIE"),
+    ("COLLECTIVITE", "COLLECTIVITÉ"),
+    ("PREAMBULE", "PRÉAMBULE"),
+    ("50 euros TTC", "50 € TTC"),
+    ("<sup>er</sup>", "er"),
+    ("Monsieur ", ""),
+]
+# Lines that are the seed's data, or the stamps and page headers around the convention.
+NOT_WORDING = re.compile(
+    r"€ ?soit|€TTC|\d{7}[A-Z]|Accusé de réception|^\d{3}-\d{8,9}-|^Reçu le|^\d{4}-\d\d-\d\d \d\d:"
+    r"|^Convention de partenariat pour la mise à disposition de l'ENT-école dans"
+    r"|^Année scolaire|en sa qualité de$|^Rectrice|^Représentée? par|Béjean|BEJEAN|Drucker"
+    r"|^Adresse|^SIRET|^COMMUNE DE|^LA COLLECTIVITÉ :|^Communauté|^Lézignanaise"
+    r"|^A (?:Toulouse|Montpellier), le|se termine"
+)
+
+
+def seed_wording_lines(path):
+    text = path.read_text(encoding="utf-8")
+    for wrong, right in SEED_FIXES:
+        text = text.replace(wrong, right)
+    text = text[text.index("Il est convenu ce qui suit") :]
+    for line in text.splitlines():
+        line = " ".join(re.sub(r"^[#\s*-]+|\*+$|\*\*", "", line).split())
+        if len(line) >= 25 and not NOT_WORDING.search(line):
+            yield line
+
+
+@pytest.mark.parametrize(
+    ("seed", "insee", "year"),
+    [
+        ("001", "12202", "2024-2025"),
+        ("002", "31118", "2022-2023"),
+        ("003", "11260", "2021-2022"),
+        ("004", "66049", "2026-2027"),
+    ],
+)
+def test_body_keeps_the_seed_wording_word_for_word(seed_data, seed, insee, year):
+    (path,) = SEED_DIR.glob(f"{seed}_*.txt")
+    convention = get_seed(insee, year)
+    text = text_of(render(body_for(convention), context_for(convention)))
+    lines = list(seed_wording_lines(path))
+    assert len(lines) > 40
+    missing = [line for line in lines if line not in text]
+    assert not missing
