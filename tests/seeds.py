@@ -1,7 +1,12 @@
 import re
 from pathlib import Path
 
-SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
+ROOT = Path(__file__).resolve().parent.parent
+# ../shared beside the checkout; a git worktree under /work/wt/ sits one level deeper.
+SHARED = next(
+    (base / "shared" for base in (ROOT.parent, ROOT.parent.parent) if (base / "shared").is_dir()),
+    ROOT.parent / "shared",
+)
 SEEDS = SHARED / "seeds"
 DATA = SHARED / "data"
 
