@@ -81,7 +81,13 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+# Only the benchmark compares against LibreOffice: the application never needs it.
+BENCH_PACKAGES := libreoffice-writer-nogui
+
 bench: $(STAMP) $(SYSTEM_STAMP)
+	@for pkg in $(BENCH_PACKAGES); do dpkg -s $$pkg >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" = 0 ]; then DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$pkg >/dev/null; \
+		else echo "Pour comparer avec LibreOffice : sudo apt-get install -y $$pkg"; fi; }; done
 	@for script in bench/*.py; do \
 		case $$script in bench/_*|bench/generate_*) continue;; esac; \
 		echo "== $$script"; $(BIN)/python $$script || exit 1; \

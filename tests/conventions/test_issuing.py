@@ -105,3 +105,14 @@ def test_cancel_needs_a_reason(issued):
     with pytest.raises(ValidationError, match="motif"):
         cancel_and_replace(issued, "  ")
     assert Convention.objects.count() == 1
+
+
+def test_an_issued_conventions_schools_cannot_change(issued):
+    from conventions.models import Enrollment
+    from tests.factories import SchoolFactory
+
+    enrollment = Enrollment(
+        convention=issued, school=SchoolFactory(commune=issued.commune), school_year_id=None
+    )
+    with pytest.raises(ValidationError, match="ses écoles ne peuvent plus changer"):
+        enrollment.full_clean()
