@@ -1,7 +1,12 @@
+import os
 import re
 from pathlib import Path
 
-SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
+# ../shared beside the checkout; a git worktree elsewhere points at it with ENTCONV_SHARED_DIR.
+SHARED = Path(
+    os.environ.get("ENTCONV_SHARED_DIR")
+    or Path(__file__).resolve().parent.parent.parent / "shared"
+)
 SEEDS = SHARED / "seeds"
 DATA = SHARED / "data"
 
