@@ -615,7 +615,7 @@ def affected_conventions(report):
         .order_by("conventions__school_year__label", "conventions__commune__name", "uai")
         .distinct()
     )
-    closed = set(uai for uai, _ in report.closed)
+    closed = {uai for uai, _ in report.closed}
     return [
         f"{year} – {collectivite} ({commune}, statut {status}) : école {uai} {name} "
         + ("fermée" if uai in closed else "changée de commune")
