@@ -488,32 +488,43 @@ def batches(rows, size):
         yield batch
 
 
-def commune_id(row, reference, report, dry_run):
-    known = reference.commune_ids.get(row.insee_code)
-    if known is not None:
-        return known
-    report.communes_created.append(f"{row.commune_name} ({row.insee_code})")
-    if dry_run:
-        # A placeholder no existing commune has, so the school counts as created or moved.
-        reference.commune_ids[row.insee_code] = -len(report.communes_created)
-        return reference.commune_ids[row.insee_code]
-    if row.departement not in reference.departement_ids:
-        departement = Departement.objects.create(
-            code=row.departement,
-            name=row.departement_name or row.departement,
-            academie=Academie.objects.get(code=row.academie),
-        )
-        reference.departement_ids[row.departement] = departement.pk
-        reference.departements[row.departement] = row.academie
-        report.departements_created.append(str(departement))
-    commune = Commune.objects.create(
-        insee_code=row.insee_code,
-        name=row.commune_name,
-        postal_code=row.postal_code,
-        departement_id=reference.departement_ids[row.departement],
+def create_communes(batch, reference, report, dry_run):
+    new = {}
+    for row in batch:
+        if row.insee_code not in reference.commune_ids and row.insee_code not in new:
+            new[row.insee_code] = row
+    if not new:
+        return
+    report.communes_created.extend(
+        f"{row.commune_name} ({row.insee_code})" for row in new.values()
     )
-    reference.commune_ids[row.insee_code] = commune.pk
-    return commune.pk
+    if dry_run:
+        # Placeholders no existing commune has, so their schools count as created or moved.
+        for number, insee_code in enumerate(new, start=len(reference.commune_ids) + 1):
+            reference.commune_ids[insee_code] = -number
+        return
+    for row in new.values():
+        if row.departement not in reference.departement_ids:
+            departement = Departement.objects.create(
+                code=row.departement,
+                name=row.departement_name or row.departement,
+                academie=Academie.objects.get(code=row.academie),
+            )
+            reference.departement_ids[row.departement] = departement.pk
+            reference.departements[row.departement] = row.academie
+            report.departements_created.append(str(departement))
+    communes = Commune.objects.bulk_create(
+        [
+            Commune(
+                insee_code=row.insee_code,
+                name=row.commune_name,
+                postal_code=row.postal_code,
+                departement_id=reference.departement_ids[row.departement],
+            )
+            for row in new.values()
+        ]
+    )
+    reference.commune_ids.update((commune.insee_code, commune.pk) for commune in communes)
 
 
 def apply_rows(rows, reference, report, dry_run):
@@ -525,6 +536,7 @@ def apply_rows(rows, reference, report, dry_run):
                 "id", "uai", *SCHOOL_FIELDS
             )
         }
+        create_communes(batch, reference, report, dry_run)
         to_create, to_update = [], []
         for row in batch:
             values = {
@@ -532,7 +544,7 @@ def apply_rows(rows, reference, report, dry_run):
                 "kind": row.kind,
                 "sector": row.sector,
                 "status": row.status,
-                "commune_id": commune_id(row, reference, report, dry_run),
+                "commune_id": reference.commune_ids[row.insee_code],
             }
             school = existing.get(row.uai)
             if school is None:
