@@ -175,6 +175,13 @@ class CollectivitesReport:
     def refused(self):
         return bool(self.fatal)
 
+    def summary(self):
+        return (
+            f"Import de {self.file_name} terminé : {len(self.created)} collectivité(s) créée(s), "
+            f"{len(self.updated)} mise(s) à jour, {self.unchanged} inchangée(s), "
+            f"{len(self.errors)} ligne(s) invalide(s) ignorée(s)."
+        )
+
     def lines(self):
         if self.fatal:
             return [f"Import refusé : {self.fatal}"]

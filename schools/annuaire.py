@@ -154,6 +154,13 @@ class AnnuaireReport:
             return [self.fatal]
         return [error.message(self.file_name) for error in self.errors]
 
+    def summary(self):
+        return (
+            f"Import de {self.file_name} terminé : {len(self.created)} école(s) créée(s), "
+            f"{len(self.updated)} mise(s) à jour, {self.unchanged} inchangée(s), "
+            f"{len(self.closed)} fermée(s), {len(self.errors)} ligne(s) invalide(s) ignorée(s)."
+        )
+
     def lines(self):
         """The report as French lines, for the command line and the admin."""
         if self.fatal:

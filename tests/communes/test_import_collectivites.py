@@ -185,3 +185,27 @@ def test_the_command_exits_non_zero_on_refusal(communes, tmp_path):
         call_command("import_collectivites", str(path))
     call_command("import_collectivites", str(path), "--skip-invalid")
     assert Collectivite.objects.count() == 1
+
+
+def test_the_admin_previews_then_imports(communes, admin_client, tmp_path):
+    from django.urls import reverse
+
+    path = write_csv(tmp_path / "liste.csv", HEADER, rows())
+    with path.open("rb") as file:
+        response = admin_client.post(
+            reverse("admin:communes_collectivite_import"),
+            {"import_file": file, "format": "0", "resource": "0"},
+        )
+    content = response.content.decode()
+    assert "Collectivités créées : 2" in content
+    assert "CC RÉGION LÉZIGNANAISE" in content
+    assert Collectivite.objects.count() == 0
+
+    confirm = response.context["confirm_form"]
+    response = admin_client.post(
+        reverse("admin:communes_collectivite_process_import"),
+        {name: confirm[name].value() for name in confirm.fields},
+        follow=True,
+    )
+    assert "2 collectivité(s) créée(s)" in response.content.decode()
+    assert Collectivite.objects.count() == 2
