@@ -208,3 +208,11 @@ def test_the_command_exits_non_zero_on_refusal(reference, real, tmp_path):
 
 def test_the_extract_itself_is_valid(reference):
     assert not import_annuaire(OCCITANIE, dry_run=True).errors
+
+
+def test_the_2023_header_with_code_postal_in_two_words_is_read(reference, real, tmp_path):
+    header, rows = real
+    header = ["Code postal" if label == "Code_postal" else label for label in header]
+    report = import_annuaire(write(tmp_path / "annuaire-2023.csv", header, rows))
+    assert len(report.created) == 3
+    assert School.objects.get(uai="0820178Y").commune.postal_code == "82200"
