@@ -5,6 +5,9 @@ The function takes (path, file_name=, dry_run=, skip_invalid=, **flags) and retu
 with `refused`, `lines()`, `summary()` and `created`; `import_flags` lists the form's booleans.
 """
 
+import os
+import tempfile
+
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -47,6 +50,14 @@ class ReportedImportMixin(ImportMixin):
     import_template_name = "admin/import_report.html"
     # The import functions read the uploaded file from disk, as a stream.
     tmp_storage_class = TempFolderStorage
+
+    def write_to_tmp_storage(self, import_file, input_format):
+        # django-import-export joins the uploaded chunks in memory; stream them to disk instead,
+        # where the import reads them back as a stream (a national file is 40 MB).
+        with tempfile.NamedTemporaryFile(delete=False) as tmp:
+            for chunk in import_file.chunks():
+                tmp.write(chunk)
+        return self.get_tmp_storage_class()(name=os.path.basename(tmp.name))
 
     def created_preview(self, report):
         return [str(item) for item in report.created[:PREVIEW_LIMIT]]

@@ -234,3 +234,17 @@ def test_the_command_prints_a_french_report(reference, capsys):
     assert "Écoles créées : 449" in out
     assert f"  {SKIP_NOT_SCHOOL} : 181" in out
     assert School.objects.count() == 0
+
+
+def test_the_command_flags_skip_invalid_and_complete(seed_data, tmp_path, capsys):
+    header, rows = read_rows()
+    rows = [row for row in rows if row[0] != "0660560A"]
+    path = write(tmp_path / "annuaire.csv", header, rows)
+
+    call_command("import_annuaire", str(path), "--complete", "--skip-invalid")
+
+    out = capsys.readouterr().out
+    assert "Écoles fermées (absentes d'un import complet) : 1" in out
+    assert "  0660560A Ecole élémentaire Marc Chagall" in out
+    assert "COMMUNE DE CERET" in out
+    assert School.objects.get(uai="0660560A").status == "ferme"
