@@ -3,13 +3,13 @@
     python bench/annuaire.py        (make bench)
 
 Uses its own database, BENCH_DATABASE_URL (default
-postgres://postgres@127.0.0.1:5432/entconv_bench), created if missing and emptied at each step;
+postgres://postgres@127.0.0.1:5432/entconv_bench_annuaire), created if missing and emptied at
+each step;
 the files come from bench/generate_annuaire.py (written under bench/out/ when absent). Each
 measure runs in a fresh process so that its peak RSS is its own.
 """
 
 import json
-import os
 import resource
 import subprocess
 import sys
@@ -21,41 +21,17 @@ BASE = Path(__file__).resolve().parent
 sys.path.insert(0, str(BASE.parent))
 sys.path.insert(0, str(BASE))
 
-DATABASE_URL = os.environ.get(
-    "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/entconv_bench"
-)
+DATABASE = "entconv_bench_annuaire"
 
 
 def peak_rss_mb():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def setup_django():
-    os.environ["DATABASE_URL"] = DATABASE_URL
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "entconv.settings")
-    import django
-
-    django.setup()
-
-
-def ensure_database():
-    import psycopg
-
-    name = DATABASE_URL.rsplit("/", 1)[1]
-    server = DATABASE_URL.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(server, autocommit=True) as connection:
-        exists = connection.execute(
-            "SELECT 1 FROM pg_database WHERE datname = %s", [name]
-        ).fetchone()
-        if not exists:
-            connection.execute(f'CREATE DATABASE "{name}"')
-
-
 def reset(all_academies=False):
     """Empty database with the reference data (and, if asked, the synthetic académies)."""
     from django.core.management import call_command
 
-    call_command("migrate", verbosity=0)
     call_command("flush", interactive=False, verbosity=0)
     call_command("loaddata", "reference", verbosity=0)
     if all_academies:
@@ -162,7 +138,9 @@ def step_row_by_row(path):
 
 
 def child(step, path):
-    setup_django()
+    from _common import setup_django
+
+    setup_django(DATABASE)
     path = Path(path)
     steps = {
         "empty": lambda: step_annuaire(path),
@@ -189,9 +167,7 @@ def verdict(value, goal):
 def main():
     from generate_annuaire import generate
 
-    ensure_database()
     occitanie, national = generate()
-    print(f"Base : {DATABASE_URL}")
 
     first = run("empty", occitanie)
     print(

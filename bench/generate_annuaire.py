@@ -11,7 +11,6 @@ rows in four are écoles, as in the ministry's export.
 """
 
 import csv
-import os
 import sys
 from pathlib import Path
 
@@ -20,7 +19,15 @@ sys.path.insert(0, str(BASE.parent))
 
 from schools.validators import uai_check_letter  # noqa: E402
 
-SHARED = Path(os.environ.get("ENTCONV_SHARED_DIR") or BASE.parent.parent / "shared")
+# ../shared beside the checkout; a git worktree under /work/wt/ sits one level deeper.
+SHARED = next(
+    (
+        root / "shared"
+        for root in (BASE.parent.parent, BASE.parent.parent.parent)
+        if (root / "shared").is_dir()
+    ),
+    BASE.parent.parent / "shared",
+)
 OCCITANIE = SHARED / "data" / "annuaire-occitanie-extrait-2024-11.csv"
 VAL_DE_MARNE = SHARED / "data" / "annuaire-val-de-marne-2026-05.csv"
 OUT = BASE / "out"

@@ -1,16 +1,24 @@
+import re
+
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.html import format_html
+from django.utils.formats import date_format
+from django.utils.html import format_html, format_html_join
+from django.utils.timezone import localtime
 
 from communes.models import Academie
-from conventions.enums import ConventionStatus
+from conventions.enums import STATUS_DATE_FIELDS, ConventionStatus
 from conventions.fees import Fee
 from conventions.models import Convention, Enrollment, SchoolYear, Signatory, Tariff
 from conventions.templatetags.money import euros
+
+STATUS_LABELS = dict(ConventionStatus.choices)
+UAI_RE = re.compile(r"^\d{7}[A-Z]$")
 
 # Statuses staff may set by hand from the convention page; issuing and billing have their
 # own workflows.
@@ -128,23 +136,16 @@ class ConventionAdmin(admin.ModelAdmin):
         "commune__insee_code",
         "collectivite__name",
         "collectivite__siret",
-        "schools__uai",
     ]
     list_select_related = ["collectivite", "commune", "school_year", "academie"]
     autocomplete_fields = ["collectivite", "commune", "replaces"]
     inlines = [EnrollmentInline]
     list_per_page = 50
-    date_hierarchy = "created_at"
     readonly_fields = [
         "reference",
         "status",
         "fee_display",
-        "issued_at",
-        "sent_at",
-        "signed_by_collectivite_at",
-        "signed_by_academie_at",
-        "invoiced_at",
-        "cancelled_at",
+        "timeline",
         "cancel_reason",
     ]
     fieldsets = [
@@ -163,21 +164,7 @@ class ConventionAdmin(admin.ModelAdmin):
             },
         ),
         ("Participation financière", {"fields": ["fee_display"]}),
-        (
-            "Suivi",
-            {
-                "fields": [
-                    "status",
-                    "issued_at",
-                    "sent_at",
-                    "signed_by_collectivite_at",
-                    "signed_by_academie_at",
-                    "invoiced_at",
-                    "cancelled_at",
-                    "cancel_reason",
-                ]
-            },
-        ),
+        ("Suivi", {"fields": ["status", "timeline", "cancel_reason"]}),
     ]
     change_form_template = "admin/conventions/convention/change_form.html"
 
@@ -186,6 +173,16 @@ class ConventionAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).for_list()
+
+    def get_search_results(self, request, queryset, search_term):
+        # A UAI finds the convention enrolling that school. Searched through EXISTS rather
+        # than `schools__uai` in search_fields, which would force a DISTINCT on every search.
+        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        uais = [term.upper() for term in search_term.split() if UAI_RE.match(term.upper())]
+        if uais:
+            enrolled = Enrollment.objects.filter(convention=OuterRef("pk"), school__uai__in=uais)
+            queryset |= self.get_queryset(request).filter(Exists(enrolled))
+        return queryset, may_have_duplicates
 
     def get_urls(self):
         info = self.opts.app_label, self.opts.model_name
@@ -213,6 +210,21 @@ class ConventionAdmin(admin.ModelAdmin):
     @admin.display(description="référence")
     def reference(self, obj):
         return obj.reference if obj.pk else "attribuée à l'enregistrement"
+
+    @admin.display(description="étapes")
+    def timeline(self, obj):
+        steps = [
+            (STATUS_LABELS[status], getattr(obj, field))
+            for status, field in STATUS_DATE_FIELDS.items()
+            if getattr(obj, field)
+        ]
+        if not steps:
+            return "aucune étape franchie (brouillon)"
+        return format_html_join(
+            "",
+            "<div>{} : {}</div>",
+            ((label, date_format(localtime(at), "DATETIME_FORMAT")) for label, at in steps),
+        )
 
     @admin.display(description="statut", ordering="status")
     def status_badge(self, obj):

@@ -6,6 +6,7 @@ from django.core.files.storage import storages
 from django.core.validators import MinValueValidator
 from django.db import models, transaction
 from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from communes.models import Academie, Collectivite, Commune
@@ -179,21 +180,31 @@ class ConventionQuerySet(models.QuerySet):
         return self.exclude(status=ConventionStatus.ANNULEE)
 
     def with_fee(self):
-        rate = Tariff.objects.filter(
-            school_year=OuterRef("school_year"), academie=OuterRef("academie")
-        ).values("rate")[:1]
+        rate = (
+            Tariff.objects.filter(
+                school_year=OuterRef("school_year"), academie=OuterRef("academie")
+            )
+            .order_by()
+            .values("rate")[:1]
+        )
+        # Subqueries rather than a GROUP BY: the changelist's COUNT(*) can then drop them.
+        count = (
+            Enrollment.objects.filter(convention=OuterRef("pk"))
+            .order_by()
+            .values("convention")
+            .annotate(total=Count("pk"))
+            .values("total")
+        )
         return self.annotate(
-            school_count=Count("enrollments", distinct=True),
+            school_count=Coalesce(Subquery(count), 0),
             tariff_rate=Subquery(rate),
         )
 
     def with_outside_flag(self):
         covered = Collectivite.communes.through.objects.filter(
-            collectivite=OuterRef(OuterRef("collectivite"))
-        ).values("commune")
-        outside = Enrollment.objects.filter(convention=OuterRef("pk")).exclude(
-            school__commune__in=Subquery(covered)
+            collectivite=OuterRef(OuterRef("collectivite")), commune=OuterRef("school__commune")
         )
+        outside = Enrollment.objects.filter(convention=OuterRef("pk")).filter(~Exists(covered))
         return self.annotate(has_outside_school=Exists(outside))
 
     def for_list(self):

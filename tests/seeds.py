@@ -1,11 +1,11 @@
-import os
 import re
 from pathlib import Path
 
-# ../shared beside the checkout; a git worktree elsewhere points at it with ENTCONV_SHARED_DIR.
-SHARED = Path(
-    os.environ.get("ENTCONV_SHARED_DIR")
-    or Path(__file__).resolve().parent.parent.parent / "shared"
+ROOT = Path(__file__).resolve().parent.parent
+# ../shared beside the checkout; a git worktree under /work/wt/ sits one level deeper.
+SHARED = next(
+    (base / "shared" for base in (ROOT.parent, ROOT.parent.parent) if (base / "shared").is_dir()),
+    ROOT.parent / "shared",
 )
 SEEDS = SHARED / "seeds"
 DATA = SHARED / "data"

@@ -73,3 +73,11 @@ def test_manual_transition_and_cancellation_from_the_admin(seed_data, admin_clie
     admin_client.post(cancel, {"reason": "Mauvais représentant"})
     convention.refresh_from_db()
     assert (convention.status, convention.cancel_reason) == ("annulee", "Mauvais représentant")
+
+
+def test_conventions_are_found_by_commune_siret_or_uai(seed_data, admin_client):
+    url = reverse("admin:conventions_convention_changelist")
+    for term in ["ceret", "21660049400019", "0660560A", "0660560a"]:
+        content = admin_client.get(url, {"q": term}).content.decode()
+        assert "Céret" in content, term
+        assert "Rodez" not in content, term

@@ -1,0 +1,146 @@
+"""Admin pages at scale: 5,000 schools and 2,500 conventions on PostgreSQL.
+
+Measures, for the conventions and schools changelists and a convention change page, the
+number of SQL queries per page and the median server time (Django test client, in process,
+so the figure is the server's work without network). Goal: at most 15 queries, median
+under 150 ms.
+
+    .venv/bin/python bench/admin.py
+"""
+
+import sys
+
+from _common import setup_django, timed
+
+setup_django("entconv_bench_admin")
+
+from decimal import Decimal  # noqa: E402
+
+from django.contrib.auth import get_user_model  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.core.signals import request_finished, request_started  # noqa: E402
+from django.db import close_old_connections, connection, transaction  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+from django.urls import reverse  # noqa: E402
+from stdnum import luhn  # noqa: E402
+
+from communes.models import Academie, Collectivite, Commune, Departement  # noqa: E402
+from conventions.models import Convention, Enrollment, SchoolYear, Tariff  # noqa: E402
+from schools.models import School  # noqa: E402
+from schools.validators import uai_check_letter  # noqa: E402
+
+SCHOOLS = 5000
+CONVENTIONS = 2500
+REPEAT = 15
+VERBOSE = "-v" in sys.argv
+
+
+def fill():
+    call_command("flush", interactive=False, verbosity=0)
+    call_command("loaddata", "reference", verbosity=0)
+    year = SchoolYear.objects.get(label="2026-2027")
+    departements = list(Departement.objects.select_related("academie"))
+    for academie in Academie.objects.all():
+        Tariff.objects.get_or_create(
+            school_year=year, academie=academie, defaults={"rate": Decimal("41.00")}
+        )
+    with transaction.atomic():
+        communes = Commune.objects.bulk_create(
+            Commune(
+                insee_code=f"{10000 + i:05d}",
+                name=f"Commune {i}",
+                postal_code="31000",
+                departement=departements[i % len(departements)],
+            )
+            for i in range(CONVENTIONS)
+        )
+        collectivites = []
+        for i in range(CONVENTIONS):
+            body = f"2{i:012d}"
+            collectivites.append(
+                Collectivite(
+                    name=f"COMMUNE {i}",
+                    siret=body + luhn.calc_check_digit(body),
+                    address="1 place de la Mairie",
+                    postal_code="31000",
+                    city=f"Commune {i}",
+                    representative_name="Jean DUPONT",
+                    representative_title="MAIRE",
+                )
+            )
+        collectivites = Collectivite.objects.bulk_create(collectivites)
+        Collectivite.communes.through.objects.bulk_create(
+            Collectivite.communes.through(collectivite=c, commune=m)
+            for c, m in zip(collectivites, communes, strict=True)
+        )
+        schools = School.objects.bulk_create(
+            School(
+                uai=f"{3100000 + i:07d}" + uai_check_letter(f"{3100000 + i:07d}"),
+                name=f"Ecole primaire publique {i}",
+                kind="primaire",
+                commune=communes[i % CONVENTIONS],
+            )
+            for i in range(SCHOOLS)
+        )
+        conventions = Convention.objects.bulk_create(
+            Convention(
+                collectivite=c,
+                commune=m,
+                school_year=year,
+                academie=m.departement.academie,
+            )
+            for c, m in zip(collectivites, communes, strict=True)
+        )
+        Enrollment.objects.bulk_create(
+            Enrollment(convention=conventions[i % CONVENTIONS], school=s, school_year=year)
+            for i, s in enumerate(schools)
+        )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    return conventions[0]
+
+
+def main():
+    # Keep one connection for the whole run, as a server with CONN_MAX_AGE does, and let
+    # CaptureQueriesContext see every query of a request.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    convention = fill()
+    user = get_user_model().objects.create_superuser("bench", "bench@example.org", "x")
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.force_login(user)
+    pages = {
+        "conventions (liste)": reverse("admin:conventions_convention_changelist"),
+        "écoles (liste)": reverse("admin:schools_school_changelist"),
+        "convention (fiche)": reverse("admin:conventions_convention_change", args=[convention.pk]),
+        "conventions (recherche)": reverse("admin:conventions_convention_changelist")
+        + "?q=commune+12",
+        "conventions (recherche UAI)": reverse("admin:conventions_convention_changelist")
+        + "?q=3100012"
+        + uai_check_letter("3100012"),
+    }
+    print(
+        f"{School.objects.count()} écoles, {Convention.objects.count()} conventions "
+        f"({connection.vendor})"
+    )
+    print(f"{'page':28} {'requêtes':>9} {'médiane':>10} {'max':>9}")
+    ok = True
+    for label, url in pages.items():
+        client.get(url)  # warm up
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(url)
+        query_count = len(queries)
+        assert response.status_code == 200, (label, response.status_code)
+        if VERBOSE:
+            for query in sorted(queries, key=lambda q: -float(q["time"]))[:3]:
+                print(f"   {query['time']} s  {query['sql'][:300]}")
+        median, durations = timed(lambda url=url: client.get(url), REPEAT)
+        slowest = max(durations) * 1000
+        print(f"{label:28} {query_count:>9} {median * 1000:>8.1f} ms {slowest:>6.1f} ms")
+        ok &= query_count <= 15 and median < 0.150
+    print("objectif (≤ 15 requêtes, médiane < 150 ms) :", "atteint" if ok else "NON atteint")
+
+
+if __name__ == "__main__":
+    main()
