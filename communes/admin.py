@@ -1,5 +1,8 @@
 from django.contrib import admin
+from import_export.formats.base_formats import CSV, XLSX
 
+from communes.admin_import import ReportedImportMixin
+from communes.collectivites_import import CollectiviteResource, import_collectivites
 from communes.models import Academie, Collectivite, Commune, Departement
 
 
@@ -35,12 +38,21 @@ class CommuneAdmin(admin.ModelAdmin):
 
 
 @admin.register(Collectivite)
-class CollectiviteAdmin(admin.ModelAdmin):
+class CollectiviteAdmin(ReportedImportMixin, admin.ModelAdmin):
     list_display = ["name", "kind", "siret", "city", "representative_name", "communes_covered"]
     list_filter = ["kind", "communes__departement__academie", "communes__departement"]
     search_fields = ["name", "siret", "city", "communes__name", "communes__insee_code"]
     autocomplete_fields = ["communes"]
     list_per_page = 50
+    resource_classes = [CollectiviteResource]
+    import_formats = [CSV, XLSX]
+    import_function = import_collectivites
+    import_title = "Importer des collectivités"
+    import_help = (
+        "Fichier CSV (séparateur « ; » ou « , », UTF-8) ou XLSX, une collectivité par ligne, "
+        "identifiée par son SIRET : une collectivité déjà connue est mise à jour. Les communes "
+        "couvertes sont données par leurs codes INSEE séparés par « | » ou « , »."
+    )
     fieldsets = [
         (None, {"fields": ["kind", "name", "siret"]}),
         ("Adresse", {"fields": ["address", "postal_code", "city"]}),
