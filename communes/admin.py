@@ -49,6 +49,7 @@ class CollectiviteAdmin(admin.ModelAdmin):
             "Représentant et contact",
             {"fields": ["representative_name", "representative_title", "emails"]},
         ),
+        ("Chorus Pro", {"fields": ["chorus_service_code", "chorus_engagement_number"]}),
     ]
 
     def get_queryset(self, request):
