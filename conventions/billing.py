@@ -81,6 +81,16 @@ def issue(titre, *, on=None):
                 params={"titre": titre, "status": titre.get_status_display()},
             )
         convention = titre.convention
+        if convention.status not in BILLABLE_STATUSES:
+            # Cancelled (or sent back) since the titre was prepared.
+            raise ValidationError(
+                "La convention %(reference)s est « %(status)s » : le titre ne peut être émis.",
+                code="not_signed",
+                params={
+                    "reference": convention.reference,
+                    "status": convention.get_status_display(),
+                },
+            )
         collectivite = convention.collectivite
         # The number is taken last so that the counter row stays locked as briefly as
         # possible; everything after it runs in the same transaction, so a failure gives
