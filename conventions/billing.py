@@ -71,7 +71,13 @@ def issue(titre, *, on=None):
     with transaction.atomic():
         titre = (
             Titre.objects.select_for_update(of=("self",))
-            .select_related("academie", "convention__collectivite", "convention__school_year")
+            .select_related(
+                "academie",
+                "convention__collectivite",
+                "convention__school_year",
+                "convention__academie",
+                "convention__commune",
+            )
             .get(pk=titre.pk)
         )
         if titre.status != TitreStatus.A_EMETTRE:
@@ -106,6 +112,7 @@ def issue(titre, *, on=None):
         titre.debtor_service_code = collectivite.chorus_service_code
         titre.debtor_engagement_number = collectivite.chorus_engagement_number
         titre.object = titre_object(convention)
+        titre.convention_reference = convention.reference
         titre.save()
         if convention.status == ConventionStatus.SIGNEE_ACADEMIE:
             convention.transition_to(ConventionStatus.FACTUREE)

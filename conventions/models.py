@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.storage import storages
 from django.core.validators import MinValueValidator
 from django.db import models, transaction
-from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from communes.models import Academie, Collectivite, Commune
@@ -573,9 +573,12 @@ class TitreQuerySet(models.QuerySet):
         return self.exclude(status=TitreStatus.ANNULE)
 
     def for_export(self):
-        return self.select_related(
-            "academie", "convention__school_year", "convention__academie", "convention__commune"
-        )
+        # Plain rows rather than model instances: building 10,000 titres and their related
+        # objects costs more than the whole export.
+        return self.annotate(
+            academie_name=F("academie__name"),
+            school_year_label=F("convention__school_year__label"),
+        ).values()
 
     def update(self, **kwargs):
         # Bulk updates bypass Titre.save(): refuse the one field that must never move.
@@ -623,6 +626,9 @@ class Titre(models.Model):
         "numéro d'engagement", max_length=50, blank=True, editable=False
     )
     object = models.CharField("objet", max_length=255, blank=True, editable=False)
+    convention_reference = models.CharField(
+        "référence de la convention", max_length=40, blank=True, editable=False
+    )
     created_at = models.DateTimeField("créé le", auto_now_add=True)
     issue_date = models.DateField("date d'émission", null=True, editable=False)
     paid_on = models.DateField("date de paiement", null=True, editable=False)

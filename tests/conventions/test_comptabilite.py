@@ -152,3 +152,24 @@ def test_staff_cancels_a_titre_with_a_reason_after_confirmation(admin_client, ti
     titre.refresh_from_db()
     assert (titre.status, titre.cancel_reason) == (TitreStatus.ANNULE, "débiteur erroné")
     assert Titre.objects.filter(number="TP-2026-11-000001").exists()
+
+
+def test_titre_pages_answer_and_the_list_does_not_grow_in_queries(admin_client, seed_data):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries(url):
+        with CaptureQueriesContext(connection) as captured:
+            assert admin_client.get(url).status_code == 200
+        return len(captured)
+
+    conventions = list(Convention.objects.order_by("pk"))
+    first = billing.issue_titre(sign(conventions[0]))
+    changelist = reverse("admin:conventions_titre_changelist")
+    queries(changelist)  # warm caches (content types, session)
+    with_one = queries(changelist)
+    for convention in conventions[1:]:
+        billing.issue_titre(sign(convention))
+    assert queries(changelist) == with_one
+    change = admin_client.get(reverse("admin:conventions_titre_change", args=[first.pk]))
+    assert "ENT-2024-2025-16-12202-01" in change.text
