@@ -188,7 +188,7 @@ class ConventionAdmin(admin.ModelAdmin):
         ),
     ]
     change_form_template = "admin/conventions/convention/change_form.html"
-    actions = ["issue_titres"]
+    actions = ["prepare_titres", "issue_titres"]
 
     class Media:
         js = ["conventions/admin/fee.js"]
@@ -328,6 +328,28 @@ class ConventionAdmin(admin.ModelAdmin):
 
     def has_issue_titre_permission(self, request):
         return request.user.has_perm("conventions.issue_titre")
+
+    @admin.action(
+        description="Préparer les titres de perception, à vérifier avant émission",
+        permissions=["issue_titre"],
+    )
+    def prepare_titres(self, request, queryset):
+        # Numbers are never given back: accountants may want to review debtors and amounts
+        # in the titres list before numbering them with "Émettre les titres sélectionnés".
+        billable = queryset.billable().select_related("collectivite", "school_year", "academie")
+        prepared = 0
+        for convention in billable.order_by("pk"):
+            try:
+                billing.prepare_titre(convention)
+            except ValidationError as error:
+                self.message_user(request, " ".join(error.messages), messages.ERROR)
+            else:
+                prepared += 1
+        self.message_user(
+            request,
+            f"{prepared} titre{pluralize(prepared)} à émettre préparé{pluralize(prepared)}.",
+            messages.SUCCESS if prepared else messages.WARNING,
+        )
 
     @admin.action(
         description="Émettre les titres de perception (conventions signées)",

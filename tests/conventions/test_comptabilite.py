@@ -173,3 +173,29 @@ def test_titre_pages_answer_and_the_list_does_not_grow_in_queries(admin_client, 
     assert queries(changelist) == with_one
     change = admin_client.get(reverse("admin:conventions_titre_change", args=[first.pk]))
     assert "ENT-2024-2025-16-12202-01" in change.text
+
+
+def test_an_accountant_prepares_titres_then_numbers_them_after_review(accountant, seed_data):
+    rodez = sign(Convention.objects.get(commune__insee_code="12202"))
+    prepared = accountant.post(
+        reverse("admin:conventions_convention_changelist"),
+        {"action": "prepare_titres", "_selected_action": [rodez.pk], "index": "0"},
+        follow=True,
+    )
+    assert "1 titre à émettre préparé." in prepared.text
+    titre = rodez.titres.get()
+    assert (titre.status, titre.number, titre.amount) == (
+        TitreStatus.A_EMETTRE,
+        None,
+        Decimal("450.00"),
+    )
+    listed = accountant.get(reverse("admin:conventions_titre_changelist"))
+    assert "à attribuer" in listed.text
+
+    issued = run_action(accountant, "issue_selected", [titre])
+
+    assert "1 titre émis." in issued.text
+    titre.refresh_from_db()
+    assert titre.status == TitreStatus.EMIS
+    assert titre.number.startswith("TP-")
+    assert titre.debtor_name == "COMMUNE DE RODEZ"
