@@ -17,7 +17,7 @@ from conventions.models import Titre
 
 AMOUNT_COLUMN = "montant TTC"
 STATUS_COLUMN = "statut"
-CANCELLED_LABEL = "annulé"
+CANCELLED_LABEL = TitreStatus.ANNULE.label
 # A spreadsheet reads a cell starting with one of these as a formula (or DDE payload).
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -155,7 +155,9 @@ class TitresCSV(Format):
             return f"{value:.2f}".replace(".", ",")
         if isinstance(value, date):
             return value.strftime("%d/%m/%Y")
-        return neutralise(str(value))
+        if isinstance(value, str):
+            return neutralise(value)
+        return str(value)
 
     def export_data(self, dataset, **kwargs):
         out = io.StringIO()
