@@ -380,7 +380,8 @@ class ConventionAdmin(admin.ModelAdmin):
             self.message_user(request, error, messages.ERROR)
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
-        if obj is not None:
+        # Read-only users (the accountants) see the convention, not buttons they may not use.
+        if obj is not None and self.has_change_permission(request, obj):
             context["manual_transitions"] = [
                 (status, label)
                 for status, label in MANUAL_TRANSITIONS

@@ -199,3 +199,12 @@ def test_an_accountant_prepares_titres_then_numbers_them_after_review(accountant
     assert titre.status == TitreStatus.EMIS
     assert titre.number.startswith("TP-")
     assert titre.debtor_name == "COMMUNE DE RODEZ"
+
+
+def test_an_accountant_reads_a_convention_without_status_buttons(accountant, titre):
+    page = accountant.get(
+        reverse("admin:conventions_convention_change", args=[titre.convention_id])
+    )
+    assert page.status_code == 200
+    assert "ENT-2026-2027-11-66049-01" in page.text
+    assert "Annuler la convention" not in page.text

@@ -175,3 +175,16 @@ def test_issue_titres_command_explains_a_bad_year():
 
     with pytest.raises(CommandError, match="année scolaire « 2099-2100 » inconnue"):
         call_command("issue_titres", "--year", "2099-2100")
+
+
+def test_a_prepared_titre_is_not_issued_once_its_convention_is_cancelled():
+    convention = signed_convention()
+    titre = billing.prepare_titre(convention)
+    convention.transition_to(ConventionStatus.ANNULEE, reason="commune fusionnée")
+
+    with pytest.raises(ValidationError) as error:
+        billing.issue(titre)
+
+    assert "est « annulée » : le titre ne peut être émis" in error.value.messages[0]
+    titre.refresh_from_db()
+    assert (titre.status, titre.number) == (TitreStatus.A_EMETTRE, None)
