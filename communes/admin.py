@@ -61,6 +61,7 @@ class CollectiviteAdmin(ReportedImportMixin, admin.ModelAdmin):
             "Représentant et contact",
             {"fields": ["representative_name", "representative_title", "emails"]},
         ),
+        ("Chorus Pro", {"fields": ["chorus_service_code", "chorus_engagement_number"]}),
     ]
 
     def get_queryset(self, request):

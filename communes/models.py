@@ -135,6 +135,19 @@ class Collectivite(models.Model):
         validators=[validate_email_list],
         help_text="une ou plusieurs adresses, séparées par des virgules ou des retours à la ligne",
     )
+    # Chorus Pro: a public debtor may require these on every titre de perception.
+    chorus_service_code = models.CharField(
+        "code service (Chorus Pro)",
+        max_length=100,
+        blank=True,
+        help_text="si la collectivité l'exige sur ses factures",
+    )
+    chorus_engagement_number = models.CharField(
+        "numéro d'engagement (Chorus Pro)",
+        max_length=50,
+        blank=True,
+        help_text="bon de commande ou engagement juridique communiqué par la collectivité",
+    )
 
     objects = CollectiviteManager()
 

@@ -34,3 +34,10 @@ STATUS_DATE_FIELDS = {
     S.FACTUREE: "invoiced_at",
     S.ANNULEE: "cancelled_at",
 }
+
+
+class TitreStatus(models.TextChoices):
+    A_EMETTRE = "a_emettre", "à émettre"
+    EMIS = "emis", "émis"
+    PAYE = "paye", "payé"
+    ANNULE = "annule", "annulé"
