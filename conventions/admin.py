@@ -687,7 +687,7 @@ class ConventionAdmin(admin.ModelAdmin):
         skipped = queryset.count() - done - len(errors)
         self.message_user(
             request,
-            f"{done} titre{pluralize(done)} émis{pluralize(done)}"
+            f"{done} titre{pluralize(done)} émis"
             + (
                 f" ; {skipped} convention{pluralize(skipped)} ignorée{pluralize(skipped)} "
                 "(non signée par les deux parties, ou déjà facturée)"
@@ -936,12 +936,10 @@ class TitreAdmin(ExportMixin, admin.ModelAdmin):
 
     # Actions ---------------------------------------------------------------------------
 
-    def report(self, request, done, errors, verb):
+    def report(self, request, done, errors, singular, plural):
         if done:
             self.message_user(
-                request,
-                f"{done} titre{pluralize(done)} {verb}{pluralize(done)}.",
-                messages.SUCCESS,
+                request, f"{done} {singular if done == 1 else plural}.", messages.SUCCESS
             )
         for error in errors:
             self.message_user(request, error, messages.ERROR)
@@ -968,7 +966,7 @@ class TitreAdmin(ExportMixin, admin.ModelAdmin):
                 errors.append(" ".join(error.messages))
             else:
                 done += 1
-        self.report(request, done, errors, "émis")
+        self.report(request, done, errors, "titre émis", "titres émis")
 
     @admin.action(description="Marquer payés…", permissions=["mark_paid"])
     def mark_paid_selected(self, request, queryset):
@@ -986,7 +984,7 @@ class TitreAdmin(ExportMixin, admin.ModelAdmin):
                     errors.append(" ".join(error.messages))
                 else:
                     done += 1
-            self.report(request, done, errors, "marqué payé")
+            self.report(request, done, errors, "titre marqué payé", "titres marqués payés")
             return None
         if not form.is_bound:
             form = MarkPaidForm(initial={"paid_on": timezone.localdate()})
@@ -1006,7 +1004,7 @@ class TitreAdmin(ExportMixin, admin.ModelAdmin):
                     errors.append(" ".join(error.messages))
                 else:
                     done += 1
-            self.report(request, done, errors, "annulé")
+            self.report(request, done, errors, "titre annulé", "titres annulés")
             return None
         return self.confirm(
             request, queryset, "cancel_selected", form, "Annuler des titres", "cancel"

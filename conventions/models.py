@@ -814,7 +814,9 @@ class TitreCounter(models.Model):
         The counter row stays locked until that transaction commits, so concurrent issuers
         queue behind it and a rollback gives the number back: no gap, no duplicate.
         """
-        assert transaction.get_connection().in_atomic_block, "à appeler dans une transaction"
+        if not transaction.get_connection().in_atomic_block:
+            # Outside a transaction the lock would be released at once: numbers could repeat.
+            raise RuntimeError("TitreCounter.next_number() must run inside transaction.atomic()")
         # ON CONFLICT DO NOTHING: two first issuers of a year must not fail on each other.
         cls.objects.bulk_create([cls(academie=academie, exercice=exercice)], ignore_conflicts=True)
         counter = cls.objects.select_for_update().get(academie=academie, exercice=exercice)

@@ -208,3 +208,20 @@ def test_an_accountant_reads_a_convention_without_status_buttons(accountant, tit
     assert page.status_code == 200
     assert "ENT-2026-2027-11-66049-01" in page.text
     assert "Annuler la convention" not in page.text
+
+
+def test_marking_several_titres_paid_without_amount_records_each_amount_due(admin_client, titre):
+    rodez = billing.issue_titre(
+        sign(Convention.objects.get(commune__insee_code="12202")), on=date(2026, 11, 23)
+    )
+
+    done = run_action(
+        admin_client, "mark_paid_selected", [titre, rodez], apply="1", paid_on="2027-02-01"
+    )
+
+    assert "2 titres marqués payés." in done.text
+    assert sorted(Titre.objects.values_list("amount_paid", flat=True)) == [
+        Decimal("164.00"),
+        Decimal("450.00"),
+    ]
+    assert "différent du montant dû" not in done.text

@@ -161,7 +161,7 @@ def test_issue_titres_command_bills_every_signed_convention_of_the_year(capsys):
     call_command("issue_titres", "--year", "2026-2027", "--academie", "16", "--date", "05/01/2027")
 
     out = capsys.readouterr().out
-    assert "3 titre(s) émis, de TP-2027-16-000001 à TP-2027-16-000003" in out
+    assert "3 titres émis, de TP-2027-16-000001 à TP-2027-16-000003" in out
     assert "total 246,00" in out
     assert set(Titre.objects.values_list("convention", flat=True)) == {c.pk for c in signed}
     assert not unsigned.titres.exists()

@@ -2,6 +2,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.core.management.base import BaseCommand, CommandError
+from django.template.defaultfilters import pluralize
 from tqdm import tqdm
 
 from conventions import billing
@@ -48,12 +49,15 @@ class Command(BaseCommand):
         total = sum((titre.amount for titre in issued), start=Decimal("0.00"))
         if issued:
             self.stdout.write(
-                f"{len(issued)} titre(s) émis, de {issued[0].number} à {issued[-1].number} ; "
-                f"total {euros(total)}."
+                f"{len(issued)} titre{pluralize(len(issued))} émis, "
+                f"de {issued[0].number} à {issued[-1].number} ; total {euros(total)}."
             )
         else:
             self.stdout.write(f"Aucune convention à facturer pour {year}.")
         for error in errors:
             self.stderr.write(error)
         if errors:
-            raise CommandError(f"{len(errors)} convention(s) n'ont pas pu être facturées.")
+            raise CommandError(
+                f"{len(errors)} convention{pluralize(len(errors))} non facturée"
+                f"{pluralize(len(errors))} : voir ci-dessus."
+            )
