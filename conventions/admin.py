@@ -1,5 +1,5 @@
-import io
 import re
+import tempfile
 import zipfile
 
 from django import forms
@@ -51,7 +51,8 @@ def pdf_response(content, filename, *, attachment):
 
 def issued_zip(conventions):
     """One ZIP of the stored PDFs: what was issued, byte for byte."""
-    buffer = io.BytesIO()
+    # A whole year weighs tens of megabytes: spill to disk beyond 16 MB.
+    buffer = tempfile.SpooledTemporaryFile(max_size=16 * 2**20)  # noqa: SIM115 (FileResponse closes it)
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for convention in conventions:
             archive.writestr(f"{convention.reference}.pdf", issued_pdf(convention))
