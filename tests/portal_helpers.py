@@ -1,0 +1,52 @@
+"""Stand-ins for issue 3's issuing, kept small until the real workflow lands."""
+
+import hashlib
+import io
+
+from django.core.files.base import ContentFile
+from pypdf import PdfWriter
+
+from conventions.enums import ConventionStatus
+
+
+def make_pdf(pages=1):
+    writer = PdfWriter()
+    for _ in range(pages):
+        writer.add_blank_page(width=595, height=842)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+def mark_issued(convention, pdf_bytes=None):
+    """Freeze the fee and schools as issuing does, store a PDF, and move to "émise"."""
+    pdf_bytes = pdf_bytes or make_pdf()
+    fee = convention.fee
+    convention.issued_rate = fee.rate
+    convention.issued_school_count = fee.school_count
+    convention.issued_amount = fee.amount
+    convention.issued_school_labels = [
+        enrollment.school.convention_label()
+        for enrollment in convention.enrollments.select_related("school__commune__departement")
+    ]
+    signatory = convention.school_year.signatories.filter(academie=convention.academie).first()
+    if signatory is not None:
+        convention.issued_signatory_name = signatory.name
+        convention.issued_signatory_titles = signatory.title_lines
+    convention.pdf.save(f"{convention.reference}.pdf", ContentFile(pdf_bytes), save=False)
+    convention.pdf_sha256 = hashlib.sha256(pdf_bytes).hexdigest()
+    convention.save()
+    convention.transition_to(ConventionStatus.EMISE)
+    return convention
+
+
+def issued_ceret():
+    """The seed convention of Céret (4 schools × 41 €), issued, with a fresh private link."""
+    from conventions.models import Convention
+
+    convention = Convention.objects.get(
+        commune__insee_code="66049", school_year__label="2026-2027"
+    )
+    mark_issued(convention)
+    token = convention.new_access_link()
+    return convention, token
