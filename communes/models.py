@@ -85,10 +85,12 @@ class CommuneQuerySet(models.QuerySet):
             return self.none()
         # A prefix search uses the index (varchar_pattern_ops on PostgreSQL); the region has
         # a few thousand communes, so the substring fallback stays cheap when it is needed.
-        starting = self.filter(search_name__startswith=key)
-        if starting.exists():
-            return starting
-        return self.filter(search_name__contains=key)
+        return self.filter(search_name__startswith=key)
+
+    def search_anywhere(self, query):
+        """As search(), but a name may also match in its middle ("jean" finds Saint-Jean)."""
+        key = Commune.normalize_name(query)
+        return self.filter(search_name__contains=key) if key else self.none()
 
     def fill_search_names(self):
         communes = list(self.only("pk", "name", "search_name"))

@@ -4,7 +4,6 @@ from django.utils.formats import number_format
 from pypdf import PdfReader
 from pypdf.errors import PyPdfError
 
-from conventions.models import SchoolYear
 from conventions.validators import ACTES_EXAMPLE, validate_act_identifier
 
 SIGNED_COPY_MAX_BYTES = 10 * 1024 * 1024
@@ -86,15 +85,20 @@ class SignedCopyForm(forms.Form):
 
 
 class SimulatorForm(forms.Form):
-    school_year = forms.ModelChoiceField(
-        label="Année scolaire",
-        queryset=SchoolYear.objects.all(),
-        to_field_name="label",
-        empty_label=None,
-    )
+    school_year = forms.ChoiceField(label="Année scolaire")
     q = forms.CharField(
         label="Commune : nom, code INSEE ou code postal",
         max_length=100,
         required=False,
         widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
     )
+
+    def __init__(self, *args, school_years, **kwargs):
+        # The years are read once by the view: a ModelChoiceField would query them again to
+        # validate and again to render.
+        super().__init__(*args, **kwargs)
+        self.school_years = {year.label: year for year in school_years}
+        self.fields["school_year"].choices = [(label, label) for label in self.school_years]
+
+    def clean_school_year(self):
+        return self.school_years[self.cleaned_data["school_year"]]

@@ -28,14 +28,14 @@ def simulator(request):
     data = request.GET.copy()
     if "school_year" not in data and years:
         data["school_year"] = years[0].label
-    form = SimulatorForm(data)
+    form = SimulatorForm(data, school_years=years)
     context = {"form": form}
     if form.is_valid() and form.cleaned_data["q"]:
         school_year = form.cleaned_data["school_year"]
-        communes = list(
-            Commune.objects.search(form.cleaned_data["q"])
-            .select_related("departement__academie")
-            .order_by("search_name", "insee_code")[: SIMULATOR_MAX_RESULTS + 1]
+        query = form.cleaned_data["q"]
+        # The indexed prefix search first; the substring scan only when it finds nothing.
+        communes = first_communes(Commune.objects.search(query)) or first_communes(
+            Commune.objects.search_anywhere(query)
         )
         context["truncated"] = len(communes) > SIMULATOR_MAX_RESULTS
         communes = communes[:SIMULATOR_MAX_RESULTS]
@@ -49,6 +49,14 @@ def simulator(request):
         context["communes"] = communes
         context["school_year"] = school_year
     return render(request, "conventions/portal/simulator.html", context)
+
+
+def first_communes(queryset):
+    return list(
+        queryset.select_related("departement__academie").order_by("search_name", "insee_code")[
+            : SIMULATOR_MAX_RESULTS + 1
+        ]
+    )
 
 
 def simulate(commune, school_year):
@@ -72,14 +80,14 @@ def simulate(commune, school_year):
 
 
 def get_convention_or_404(token):
-    convention = (
+    found = list(
         Convention.objects.with_access_token(token)
         .select_related("collectivite", "commune__departement", "school_year", "academie")
-        .first()
+        .order_by()[:1]
     )
-    if convention is None:
+    if not found:
         raise Http404
-    return convention
+    return found[0]
 
 
 @never_cache

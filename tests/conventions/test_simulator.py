@@ -73,3 +73,16 @@ def test_tariff_of_the_year_is_used(client, seed_data):
     assert "4 écoles × 50,50\N{NO-BREAK SPACE}€ = 202,00\N{NO-BREAK SPACE}€" in simulate(
         client, school_year="2026-2027", q="ceret"
     )
+
+
+def test_a_name_inside_another_is_found_when_no_name_starts_with_it(client, db):
+    SchoolYearFactory()
+    CommuneFactory(name="Saint-Génis-des-Fontaines")
+    content = simulate(client, school_year="2026-2027", q="genis")
+    assert "Saint-Génis-des-Fontaines" in content
+
+
+def test_unknown_school_year_is_an_error_not_a_crash(client, seed_data):
+    content = simulate(client, school_year="1999-2000", q="ceret")
+    assert "Sélectionnez un choix valide" in content
+    assert 'id="simulation"' not in content
