@@ -19,7 +19,25 @@ SIMULATOR_MAX_RESULTS = 20
 
 @require_GET
 def home(request):
-    return render(request, "conventions/portal/home.html")
+    # The rates of the latest year that has any, to illustrate the computation.
+    latest = Tariff.objects.order_by("-school_year__label").values("school_year").first()
+    tariffs = (
+        list(
+            Tariff.objects.filter(school_year=latest["school_year"])
+            .select_related("school_year", "academie")
+            .order_by("academie__name")
+        )
+        if latest
+        else []
+    )
+    return render(
+        request,
+        "conventions/portal/home.html",
+        {
+            "tariffs": tariffs,
+            "example": Fee(school_count=4, rate=tariffs[0].rate) if tariffs else None,
+        },
+    )
 
 
 @require_GET

@@ -31,7 +31,7 @@ def test_security_headers(client, name):
 def test_private_files_are_attachments_never_inline(client, seed_data, private_storage):
     _, token = issued_ceret()
     response = client.get(reverse("conventions:portal_pdf", args=[token]))
-    response.close()
+    assert b"".join(response.streaming_content).startswith(b"%PDF-")
     assert response["Content-Disposition"].startswith("attachment;")
     assert response["X-Content-Type-Options"] == "nosniff"
     # No URL of the private storage exists at all.

@@ -8,7 +8,10 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_storage")]
 
 def status(client, url, **extra):
     response = client.get(url, **extra)
-    response.close()  # the PDF is streamed from an open file
+    if response.streaming:
+        # Read to the end: the test client then closes the file without closing the
+        # test's database connection (as response.close() alone would).
+        b"".join(response.streaming_content)
     return response.status_code
 
 

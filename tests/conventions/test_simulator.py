@@ -86,3 +86,10 @@ def test_unknown_school_year_is_an_error_not_a_crash(client, seed_data):
     content = simulate(client, school_year="1999-2000", q="ceret")
     assert "Sélectionnez un choix valide" in content
     assert 'id="simulation"' not in content
+
+
+def test_home_page_explains_the_fee_with_the_latest_rates(client, seed_data):
+    content = client.get(reverse("conventions:home")).content.decode()
+    assert "Tarifs par école pour l'année scolaire 2026-2027" in content
+    assert "<td>académie de Montpellier</td><td>41,00\N{NO-BREAK SPACE}€</td>" in content
+    assert "4 écoles × 41,00\N{NO-BREAK SPACE}€ = 164,00\N{NO-BREAK SPACE}€" in content
