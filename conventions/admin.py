@@ -302,6 +302,14 @@ class ConventionAdmin(admin.ModelAdmin):
                     f"{convention.reference} : {' '.join(error.messages)}",
                     messages.ERROR,
                 )
+            except OSError as error:
+                # smtplib's errors are OSErrors; the transaction left nothing recorded.
+                self.message_user(
+                    request,
+                    f"{convention.reference} : l'envoi de l'e-mail a échoué ({error}) ; "
+                    "aucun lien n'a été enregistré, réessayez plus tard.",
+                    messages.ERROR,
+                )
             else:
                 self.message_user(
                     request,

@@ -96,3 +96,19 @@ def test_regenerate_action_shows_the_new_link_once(client, admin_client, ceret):
     (new_path,) = re.findall(r"https?://[^/]+(/convention/[A-Za-z0-9_-]{43}/)", response)
     assert client.get(new_path).status_code == 200
     assert client.get(f"/convention/{old}/").status_code == 404
+
+
+def test_mail_server_failure_records_nothing(admin_client, ceret, settings):
+    # Nothing listens on port 9 (discard): the SMTP connection is refused.
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": "127.0.0.1", "port": 9, "timeout": 2},
+        }
+    }
+    response = send_link(admin_client, ceret).content.decode()
+    assert "l&#x27;envoi de l&#x27;e-mail a échoué" in response
+    ceret.refresh_from_db()
+    assert ceret.status == "emise"
+    assert ceret.link_sent_at is None
+    assert ceret.access_token_hash is None
