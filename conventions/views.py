@@ -141,8 +141,15 @@ def portal(request, token):
 @limit_per_ip("portal")
 @require_GET
 def portal_pdf(request, token):
-    convention = get_convention_or_404(token)
-    if not convention.pdf:
+    # Only what the download needs: the widest query costs more than the file itself.
+    convention = (
+        Convention.objects.with_access_token(token)
+        .select_related("commune", "school_year")
+        .only("pdf", "commune__name", "school_year__label")
+        .order_by()
+        .first()
+    )
+    if convention is None or not convention.pdf:
         raise Http404
     return FileResponse(
         convention.pdf.open("rb"),
