@@ -1,5 +1,9 @@
+import re
+import unicodedata
+
 from django.core.validators import RegexValidator
 from django.db import models
+from django.db.models import Q
 
 from communes.enums import CollectiviteKind
 from communes.validators import split_emails, validate_email_list, validate_siret
@@ -64,7 +68,39 @@ class Departement(models.Model):
         return self.code[1:] if self.code.startswith("0") else self.code
 
 
-class CommuneManager(models.Manager):
+NON_ALNUM_RE = re.compile(r"[^a-z0-9]+")
+
+
+class CommuneQuerySet(models.QuerySet):
+    def search(self, query):
+        """Communes matching a name, an INSEE code or a postal code, accents and case aside."""
+        query = (query or "").strip()
+        if not query:
+            return self.none()
+        if query.isdigit() or re.fullmatch(r"2[ABab]\d{0,3}", query):
+            code = query.upper()
+            return self.filter(Q(insee_code__startswith=code) | Q(postal_code__startswith=code))
+        key = Commune.normalize_name(query)
+        if not key:
+            return self.none()
+        # A prefix search uses the index (varchar_pattern_ops on PostgreSQL); the region has
+        # a few thousand communes, so the substring fallback stays cheap when it is needed.
+        return self.filter(search_name__startswith=key)
+
+    def search_anywhere(self, query):
+        """As search(), but a name may also match in its middle ("jean" finds Saint-Jean)."""
+        key = Commune.normalize_name(query)
+        return self.filter(search_name__contains=key) if key else self.none()
+
+    def fill_search_names(self):
+        communes = list(self.only("pk", "name", "search_name"))
+        for commune in communes:
+            commune.search_name = Commune.normalize_name(commune.name)
+        self.model.objects.bulk_update(communes, ["search_name"], batch_size=1000)
+        return len(communes)
+
+
+class CommuneManager(models.Manager.from_queryset(CommuneQuerySet)):
     def get_by_natural_key(self, insee_code):
         return self.get(insee_code=insee_code)
 
@@ -82,9 +118,19 @@ class Commune(models.Model):
         ],
     )
     name = models.CharField("nom", max_length=100)
-    postal_code = models.CharField("code postal", max_length=5, blank=True)
+    postal_code = models.CharField("code postal", max_length=5, blank=True, db_index=True)
     departement = models.ForeignKey(
         Departement, verbose_name="département", on_delete=models.PROTECT, related_name="communes"
+    )
+    # The name without accents, case or punctuation ("ceret" finds Céret), so that the
+    # search works alike on SQLite and PostgreSQL and uses a plain index. Whatever creates
+    # or renames a commune fills it with Commune.normalize_name().
+    search_name = models.CharField(
+        "nom normalisé pour la recherche",
+        max_length=100,
+        blank=True,
+        db_index=True,
+        editable=False,
     )
 
     objects = CommuneManager()
@@ -99,6 +145,17 @@ class Commune(models.Model):
 
     def natural_key(self):
         return (self.insee_code,)
+
+    @classmethod
+    def normalize_name(cls, name):
+        """ "Saint-Génis-des-Fontaines" -> "saint genis des fontaines"."""
+        decomposed = unicodedata.normalize("NFKD", name or "")
+        ascii_only = "".join(char for char in decomposed if not unicodedata.combining(char))
+        ascii_only = ascii_only.replace("œ", "oe").replace("Œ", "oe").replace("æ", "ae")
+        return NON_ALNUM_RE.sub(" ", ascii_only.lower()).strip()
+
+    def clean(self):
+        self.search_name = self.normalize_name(self.name)
 
 
 class CollectiviteManager(models.Manager):

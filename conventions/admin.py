@@ -21,6 +21,7 @@ from import_export.forms import ExportForm
 
 from communes.models import Academie
 from conventions import billing
+from conventions.access_links import portal_url, send_access_link
 from conventions.enums import STATUS_DATE_FIELDS, ConventionStatus
 from conventions.exports import TitreResource, TitresCSV, TitresXLSX
 from conventions.fees import Fee
@@ -300,8 +301,23 @@ class ConventionAdmin(admin.ModelAdmin):
         "issued_signatory_display",
         "issued_template",
         "pdf_sha256",
+        "link_state",
+        "link_created_at",
+        "link_sent_at",
+        "signed_copy_link",
+        "act_date",
+        "act_identifier",
+        "signed_uploaded_at",
     ]
-    actions = ["issue_in_background", "download_zip", "prepare_titres", "issue_titres"]
+    actions = [
+        "issue_in_background",
+        "download_zip",
+        "send_link",
+        "regenerate_link",
+        "revoke_link",
+        "prepare_titres",
+        "issue_titres",
+    ]
     fieldsets = [
         (
             None,
@@ -330,6 +346,14 @@ class ConventionAdmin(admin.ModelAdmin):
             },
         ),
         ("Suivi", {"fields": ["status", "timeline", "cancel_reason"]}),
+        (
+            "Lien privé de la collectivité",
+            {"fields": ["link_state", "link_created_at", "link_sent_at"]},
+        ),
+        (
+            "Convention signée par la collectivité",
+            {"fields": ["signed_copy_link", "act_date", "act_identifier", "signed_uploaded_at"]},
+        ),
     ]
     change_form_template = "admin/conventions/convention/change_form.html"
 
@@ -361,6 +385,11 @@ class ConventionAdmin(admin.ModelAdmin):
                 "<int:pk>/transition/<str:status>/",
                 self.admin_site.admin_view(self.transition_view),
                 name="{}_{}_transition".format(*info),
+            ),
+            path(
+                "<int:pk>/signed-copy/",
+                self.admin_site.admin_view(self.signed_copy_view),
+                name="{}_{}_signed_copy".format(*info),
             ),
             path(
                 "<int:pk>/cancel/",
@@ -570,6 +599,88 @@ class ConventionAdmin(admin.ModelAdmin):
             "error": error,
         }
         return TemplateResponse(request, "admin/conventions/convention/issue.html", context)
+
+    @admin.display(description="lien privé")
+    def link_state(self, obj):
+        if obj.has_access_link:
+            return "actif (envoyé par e-mail ; seule son empreinte est conservée)"
+        return "aucun lien actif"
+
+    @admin.display(description="exemplaire signé")
+    def signed_copy_link(self, obj):
+        if not obj.signed_pdf:
+            return "—"
+        return format_html(
+            '<a href="{}">Télécharger la convention signée (PDF)</a>',
+            reverse("admin:conventions_convention_signed_copy", args=[obj.pk]),
+        )
+
+    # Actions ---------------------------------------------------------------------------
+
+    @admin.action(description="Envoyer le lien")
+    def send_link(self, request, queryset):
+        for convention in queryset.select_related("collectivite", "commune", "school_year"):
+            try:
+                send_access_link(convention)
+            except ValidationError as error:
+                self.message_user(
+                    request,
+                    f"{convention.reference} : {' '.join(error.messages)}",
+                    messages.ERROR,
+                )
+            except OSError as error:
+                # smtplib's errors are OSErrors; the transaction left nothing recorded.
+                self.message_user(
+                    request,
+                    f"{convention.reference} : l'envoi de l'e-mail a échoué ({error}) ; "
+                    "aucun lien n'a été enregistré, réessayez plus tard.",
+                    messages.ERROR,
+                )
+            else:
+                self.message_user(
+                    request,
+                    f"{convention.reference} : lien envoyé à "
+                    f"{', '.join(convention.collectivite.email_list())}.",
+                    messages.SUCCESS,
+                )
+
+    @admin.action(description="Générer un nouveau lien (sans l'envoyer)")
+    def regenerate_link(self, request, queryset):
+        for convention in queryset.select_related("school_year", "commune", "academie"):
+            try:
+                token = convention.new_access_link()
+            except ValidationError as error:
+                self.message_user(
+                    request,
+                    f"{convention.reference} : {' '.join(error.messages)}",
+                    messages.ERROR,
+                )
+            else:
+                # Shown once: only the hash is stored.
+                self.message_user(
+                    request,
+                    f"{convention.reference} : nouveau lien (l'ancien ne fonctionne plus) : "
+                    f"{portal_url(token)}",
+                    messages.SUCCESS,
+                )
+
+    @admin.action(description="Révoquer le lien")
+    def revoke_link(self, request, queryset):
+        count = queryset.revoke_access_links()
+        self.message_user(request, f"{count} lien(s) révoqué(s).", messages.SUCCESS)
+
+    # Views -----------------------------------------------------------------------------
+
+    def signed_copy_view(self, request, pk):
+        convention = get_object_or_404(Convention.objects.select_related("commune"), pk=pk)
+        if not self.has_view_permission(request, convention) or not convention.signed_pdf:
+            raise Http404
+        return FileResponse(
+            convention.signed_pdf.open("rb"),
+            as_attachment=True,
+            filename=f"{convention.reference}-signee.pdf",
+            content_type="application/pdf",
+        )
 
     def fee_preview(self, request):
         try:

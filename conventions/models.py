@@ -1,4 +1,6 @@
+import hashlib
 import re
+import secrets
 from decimal import Decimal
 
 from django.conf import settings
@@ -9,11 +11,18 @@ from django.db import models, transaction
 from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.text import slugify
 
 from communes.models import Academie, Collectivite, Commune
 from conventions.enums import STATUS_DATE_FIELDS, TRANSITIONS, ConventionStatus, TitreStatus
 from conventions.fees import Fee
 from schools.models import School
+
+
+def hash_access_token(token):
+    # Tokens carry 256 random bits, so a plain SHA-256 is enough: no salt or slow hash is
+    # needed, and the database never holds a usable link.
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def storages_private():
@@ -347,6 +356,15 @@ class ConventionQuerySet(models.QuerySet):
         outside = Enrollment.objects.filter(convention=OuterRef("pk")).filter(~Exists(covered))
         return self.annotate(has_outside_school=Exists(outside))
 
+    def with_access_token(self, token):
+        # The URL converter bounds the length; anything else simply matches no row.
+        return self.filter(access_token_hash=hash_access_token(token)).exclude(
+            status=ConventionStatus.BROUILLON
+        )
+
+    def revoke_access_links(self):
+        return self.exclude(access_token_hash=None).update(access_token_hash=None)
+
     def for_list(self):
         return (
             self.select_related("collectivite", "commune", "school_year", "academie")
@@ -475,6 +493,30 @@ class Convention(models.Model):
         editable=False,
     )
 
+    # The private link sent to the mairie: only its hash is kept, so the link is shown once
+    # (in the e-mail) and a copy of the database gives no access. Null when revoked.
+    access_token_hash = models.CharField(
+        "empreinte du lien privé", max_length=64, unique=True, null=True, editable=False
+    )
+    link_created_at = models.DateTimeField("lien créé le", null=True, blank=True, editable=False)
+    link_sent_at = models.DateTimeField("lien envoyé le", null=True, blank=True, editable=False)
+
+    # The copy signed by the collectivité, sent back through the private link.
+    signed_pdf = models.FileField(
+        "convention signée par la collectivité",
+        storage=storages_private,
+        upload_to="signees/",
+        blank=True,
+        editable=False,
+    )
+    act_date = models.DateField("date de l'acte", null=True, blank=True, editable=False)
+    act_identifier = models.CharField(
+        "identifiant @ctes", max_length=60, blank=True, editable=False
+    )
+    signed_uploaded_at = models.DateTimeField(
+        "convention signée déposée le", null=True, blank=True, editable=False
+    )
+
     objects = ConventionManager()
 
     class Meta:
@@ -593,6 +635,49 @@ class Convention(models.Model):
         if self.is_issued:
             return Fee(school_count=self.issued_school_count, rate=self.issued_rate)
         return Fee(school_count=self.get_school_count(), rate=self.get_rate())
+
+    # Private link ----------------------------------------------------------------------
+
+    def new_access_link(self):
+        """Make a fresh private link (the previous one stops working); returns its token."""
+        if not self.is_issued or self.status == ConventionStatus.ANNULEE:
+            raise ValidationError(
+                "Seule une convention émise et non annulée peut recevoir un lien privé.",
+                code="link_not_issued",
+            )
+        token = secrets.token_urlsafe(32)
+        self.access_token_hash = hash_access_token(token)
+        self.link_created_at = timezone.now()
+        self.save(update_fields=["access_token_hash", "link_created_at"])
+        return token
+
+    def revoke_access_link(self):
+        self.access_token_hash = None
+        self.save(update_fields=["access_token_hash"])
+
+    @property
+    def has_access_link(self):
+        return self.access_token_hash is not None
+
+    def school_rows(self):
+        """(label, UAI) of the enrolled schools, as printed once the convention is issued."""
+        if self.is_issued:
+            labels = self.issued_school_labels
+        else:
+            labels = [
+                enrollment.school.convention_label()
+                for enrollment in self.enrollments.select_related("school__commune__departement")
+            ]
+        # Labels end with " - <UAI>" (School.convention_label).
+        return [
+            tuple(label.rsplit(" - ", 1)) if " - " in label else (label, "") for label in labels
+        ]
+
+    def portal_filename(self):
+        return f"convention-ent-ecole-{self.school_year.label}-{slugify(self.commune.name)}.pdf"
+
+    def can_receive_signed_copy(self):
+        return self.can_transition_to(ConventionStatus.SIGNEE_COLLECTIVITE)
 
     # Schools ---------------------------------------------------------------------------
 

@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 
 admin.site.site_header = "ENT-École — conventions"
 admin.site.site_title = "ENT-École — conventions"
@@ -7,4 +7,5 @@ admin.site.index_title = "Gestion des conventions ENT-École"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("", include("conventions.urls")),
 ]

@@ -525,6 +525,7 @@ def create_communes(batch, reference, report, dry_run):
             Commune(
                 insee_code=row.insee_code,
                 name=row.commune_name,
+                search_name=Commune.normalize_name(row.commune_name),
                 postal_code=row.postal_code,
                 departement_id=reference.departement_ids[row.departement],
             )

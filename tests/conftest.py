@@ -1,12 +1,30 @@
+import json
+
 import pytest
 from django.conf import settings
 from django.core.management import call_command
 
 
+def static_is_stale():
+    from django.contrib.staticfiles.finders import get_finders
+
+    manifest = settings.STATIC_ROOT / "staticfiles.json"
+    if not manifest.exists():
+        return True
+    known = json.loads(manifest.read_text())["paths"]
+    collected_at = manifest.stat().st_mtime
+    for finder in get_finders():
+        for path, storage in finder.list([]):
+            if path not in known or storage.get_modified_time(path).timestamp() > collected_at:
+                return True
+    return False
+
+
 @pytest.fixture(scope="session", autouse=True)
 def collected_static():
-    # Tests run with the production static storage (hashed manifest), so it must exist.
-    if not (settings.STATIC_ROOT / "staticfiles.json").exists():
+    # Tests run with the production static storage (hashed manifest): it must exist and
+    # know every file, or {% static %} fails.
+    if static_is_stale():
         call_command("collectstatic", interactive=False, verbosity=0)
 
 
@@ -24,6 +42,18 @@ def private_storage(tmp_path, monkeypatch):
 
     from conventions.models import Convention
 
-    storage = FileSystemStorage(location=tmp_path / "private", base_url=None)
-    monkeypatch.setattr(Convention._meta.get_field("pdf"), "storage", storage)
+    location = tmp_path / "private"
+    storage = FileSystemStorage(location=location, base_url=None)
+    # Every private FileField (issued PDF, signed copy) resolved its storage at import time.
+    for field in Convention._meta.get_fields():
+        if getattr(field, "storage", None) is not None and hasattr(field, "upload_to"):
+            monkeypatch.setattr(field, "storage", storage)
     return storage
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    # Rate limits count in the cache: each test starts with none spent.
+    from django.core.cache import cache
+
+    cache.clear()

@@ -57,6 +57,7 @@ class CommuneFactory(DjangoModelFactory):
     name = factory.Faker("city", locale="fr_FR")
     postal_code = "31000"
     departement = factory.SubFactory(DepartementFactory)
+    search_name = factory.LazyAttribute(lambda o: Commune.normalize_name(o.name))
 
 
 class CollectiviteFactory(DjangoModelFactory):

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('communes', '0001_initial'),
+        ('communes', '0002_commune_search'),
     ]
 
     operations = [

@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('communes', '0003_chorus'),
-        ('conventions', '0003_documents'),
+        ('conventions', '0004_portal'),
     ]
 
     operations = [

@@ -248,3 +248,8 @@ def test_the_command_flags_skip_invalid_and_complete(seed_data, tmp_path, capsys
     assert "  0660560A Ecole élémentaire Marc Chagall" in out
     assert "COMMUNE DE CERET" in out
     assert School.objects.get(uai="0660560A").status == "ferme"
+
+
+def test_imported_communes_are_found_by_the_simulator_search(reference):
+    import_annuaire(OCCITANIE)
+    assert Commune.objects.search("ceret").filter(insee_code="66049").exists()

@@ -1,0 +1,104 @@
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.formats import number_format
+from pypdf import PdfReader
+from pypdf.errors import PyPdfError
+
+from conventions.validators import ACTES_EXAMPLE, validate_act_identifier
+
+SIGNED_COPY_MAX_BYTES = 10 * 1024 * 1024
+
+
+def check_pdf(upload):
+    """Refuse anything that is not a readable PDF, whatever its name or declared type."""
+    if upload.size > SIGNED_COPY_MAX_BYTES:
+        raise ValidationError(
+            "Le fichier « %(name)s » pèse %(size)s : la limite est de 10 Mo.",
+            code="too_big",
+            params={
+                "name": upload.name,
+                "size": number_format(upload.size / (1024 * 1024), decimal_pos=1) + " Mo",
+            },
+        )
+    upload.seek(0)
+    if upload.read(5) != b"%PDF-":
+        raise ValidationError(
+            "Le fichier « %(name)s » n'est pas un PDF (son contenu ne commence pas comme un "
+            "PDF, quel que soit son nom). Numérisez la convention signée au format PDF.",
+            code="not_pdf",
+            params={"name": upload.name},
+        )
+    upload.seek(0)
+    try:
+        pages = len(PdfReader(upload).pages)
+    except (PyPdfError, ValueError, KeyError, TypeError, IndexError, AttributeError):
+        # pypdf reports a damaged file through several exception types.
+        pages = 0
+    upload.seek(0)
+    if pages < 1:
+        raise ValidationError(
+            "Le fichier « %(name)s » est un PDF endommagé ou illisible : enregistrez-le de "
+            "nouveau puis redéposez-le.",
+            code="bad_pdf",
+            params={"name": upload.name},
+        )
+
+
+class SignedCopyForm(forms.Form):
+    signed_pdf = forms.FileField(
+        label="Convention signée (PDF, 10 Mo au plus)",
+        widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,.pdf"}),
+    )
+    act_date = forms.DateField(
+        label="Date de l'acte (délibération) qui approuve la convention",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        input_formats=["%Y-%m-%d", "%d/%m/%Y"],
+    )
+    act_identifier = forms.CharField(
+        label="Identifiant @ctes de l'acte",
+        max_length=60,
+        help_text=f"Format DÉPARTEMENT-SIREN-AAAAMMJJ-NUMÉRO-NATURE, ex. « {ACTES_EXAMPLE} »",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+
+    def __init__(self, *args, convention, **kwargs):
+        self.convention = convention
+        super().__init__(*args, **kwargs)
+
+    def clean_signed_pdf(self):
+        upload = self.cleaned_data["signed_pdf"]
+        check_pdf(upload)
+        return upload
+
+    def clean(self):
+        cleaned = super().clean()
+        if "act_identifier" in cleaned:
+            try:
+                cleaned["act_identifier"] = validate_act_identifier(
+                    cleaned["act_identifier"],
+                    siren=self.convention.collectivite.siren,
+                    act_date=cleaned.get("act_date"),
+                )
+            except ValidationError as error:
+                self.add_error("act_identifier", error)
+        return cleaned
+
+
+class SimulatorForm(forms.Form):
+    school_year = forms.ChoiceField(label="Année scolaire")
+    q = forms.CharField(
+        label="Commune : nom, code INSEE ou code postal",
+        max_length=100,
+        required=False,
+        widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
+    )
+
+    def __init__(self, *args, school_years, **kwargs):
+        # The years are read once by the view: a ModelChoiceField would query them again to
+        # validate and again to render.
+        super().__init__(*args, **kwargs)
+        self.school_years = {year.label: year for year in school_years}
+        self.fields["school_year"].choices = [(label, label) for label in self.school_years]
+
+    def clean_school_year(self):
+        return self.school_years[self.cleaned_data["school_year"]]

@@ -1,0 +1,25 @@
+from django.urls import path, register_converter
+
+from conventions import views
+
+
+class TokenConverter:
+    # secrets.token_urlsafe(32): 43 URL-safe characters. Anything else is a plain 404.
+    regex = r"[A-Za-z0-9_-]{43}"
+
+    def to_python(self, value):
+        return value
+
+    def to_url(self, value):
+        return value
+
+
+register_converter(TokenConverter, "token")
+
+app_name = "conventions"
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("simulateur/", views.simulator, name="simulator"),
+    path("convention/<token:token>/", views.portal, name="portal"),
+    path("convention/<token:token>/convention.pdf", views.portal_pdf, name="portal_pdf"),
+]

@@ -1,0 +1,159 @@
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
+
+from communes.models import Commune
+from conventions.enums import ConventionStatus
+from conventions.fees import Fee
+from conventions.forms import SignedCopyForm, SimulatorForm
+from conventions.models import Convention, SchoolYear, Tariff
+from conventions.ratelimit import limit_per_ip
+from conventions.signed_copies import receive_signed_copy
+from schools.enums import SchoolStatus
+from schools.models import School
+
+SIMULATOR_MAX_RESULTS = 20
+
+
+@require_GET
+def home(request):
+    # The rates of the latest year that has any, to illustrate the computation.
+    latest = Tariff.objects.order_by("-school_year__label").values("school_year").first()
+    tariffs = (
+        list(
+            Tariff.objects.filter(school_year=latest["school_year"])
+            .select_related("school_year", "academie")
+            .order_by("academie__name")
+        )
+        if latest
+        else []
+    )
+    return render(
+        request,
+        "conventions/portal/home.html",
+        {
+            "tariffs": tariffs,
+            "example": Fee(school_count=4, rate=tariffs[0].rate) if tariffs else None,
+        },
+    )
+
+
+@require_GET
+def simulator(request):
+    years = list(SchoolYear.objects.all())
+    data = request.GET.copy()
+    if "school_year" not in data and years:
+        data["school_year"] = years[0].label
+    form = SimulatorForm(data, school_years=years)
+    context = {"form": form}
+    if form.is_valid() and form.cleaned_data["q"]:
+        school_year = form.cleaned_data["school_year"]
+        query = form.cleaned_data["q"]
+        # The indexed prefix search first; the substring scan only when it finds nothing.
+        communes = first_communes(Commune.objects.search(query)) or first_communes(
+            Commune.objects.search_anywhere(query)
+        )
+        context["truncated"] = len(communes) > SIMULATOR_MAX_RESULTS
+        communes = communes[:SIMULATOR_MAX_RESULTS]
+        selected = request.GET.get("commune")
+        if selected:
+            chosen = next((c for c in communes if c.insee_code == selected), None)
+        else:
+            chosen = communes[0] if len(communes) == 1 else None
+        if chosen is not None:
+            context["result"] = simulate(chosen, school_year)
+        context["communes"] = communes
+        context["school_year"] = school_year
+    return render(request, "conventions/portal/simulator.html", context)
+
+
+def first_communes(queryset):
+    return list(
+        queryset.select_related("departement__academie").order_by("search_name", "insee_code")[
+            : SIMULATOR_MAX_RESULTS + 1
+        ]
+    )
+
+
+def simulate(commune, school_year):
+    academie = commune.departement.academie
+    schools = list(
+        School.objects.filter(commune=commune, status=SchoolStatus.OUVERT)
+        .select_related("commune__departement")
+        .order_by("name")
+    )
+    rate = (
+        Tariff.objects.filter(school_year=school_year, academie=academie)
+        .values_list("rate", flat=True)
+        .first()
+    )
+    return {
+        "commune": commune,
+        "academie": academie,
+        "schools": schools,
+        "fee": Fee(school_count=len(schools), rate=rate) if rate is not None else None,
+    }
+
+
+def get_convention_or_404(token):
+    found = list(
+        Convention.objects.with_access_token(token)
+        .select_related("collectivite", "commune__departement", "school_year", "academie")
+        .order_by()[:1]
+    )
+    if not found:
+        raise Http404
+    return found[0]
+
+
+@never_cache
+@limit_per_ip("portal")
+@require_http_methods(["GET", "POST"])
+def portal(request, token):
+    convention = get_convention_or_404(token)
+    if request.method == "POST" and convention.can_receive_signed_copy():
+        form = SignedCopyForm(request.POST, request.FILES, convention=convention)
+        if form.is_valid():
+            try:
+                receive_signed_copy(convention, **form.cleaned_data)
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                return redirect(f"{request.path}?depot=ok")
+    else:
+        form = SignedCopyForm(convention=convention)
+    return render(
+        request,
+        "conventions/portal/convention.html",
+        {
+            "convention": convention,
+            "form": form,
+            "can_upload": convention.can_receive_signed_copy(),
+            "just_uploaded": request.GET.get("depot") == "ok",
+            "is_cancelled": convention.status == ConventionStatus.ANNULEE,
+        },
+    )
+
+
+@never_cache
+@limit_per_ip("portal")
+@require_GET
+def portal_pdf(request, token):
+    # Only what the download needs: the widest query costs more than the file itself.
+    convention = (
+        Convention.objects.with_access_token(token)
+        .select_related("commune", "school_year")
+        .only("pdf", "commune__name", "school_year__label")
+        .order_by()
+        .first()
+    )
+    if convention is None or not convention.pdf:
+        raise Http404
+    return FileResponse(
+        convention.pdf.open("rb"),
+        as_attachment=True,
+        filename=convention.portal_filename(),
+        content_type="application/pdf",
+    )

@@ -1,0 +1,178 @@
+import datetime
+import io
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from PIL import Image
+
+from conventions.models import Convention
+from tests.portal_helpers import issued_ceret, make_pdf
+
+pytestmark = [pytest.mark.django_db]
+
+IDENTIFIER = "066-216600494-20260603-DCM1212026-DE"
+
+
+@pytest.fixture
+def ceret(seed_data, private_storage):
+    convention, token = issued_ceret()
+    # The seed collectivité's SIREN (216600494) is the one of Céret's real @ctes acts.
+    assert convention.collectivite.siren == "216600494"
+    return convention, token
+
+
+@pytest.fixture
+def staff_emails(settings):
+    settings.STAFF_NOTIFICATION_EMAILS = ["ent-ecole@rectorat.example"]
+
+
+def upload(
+    client,
+    token,
+    *,
+    content,
+    name="convention-signee.pdf",
+    identifier=IDENTIFIER,
+    act_date="2026-06-03",
+):
+    return client.post(
+        reverse("conventions:portal", args=[token]),
+        {
+            "signed_pdf": SimpleUploadedFile(name, content, content_type="application/pdf"),
+            "act_date": act_date,
+            "act_identifier": identifier,
+        },
+    )
+
+
+def stored_files(location):
+    return sorted(path.name for path in location.rglob("*") if path.is_file())
+
+
+def test_signed_copy_is_stored_privately_and_staff_told(
+    client, ceret, staff_emails, mailoutbox, django_capture_on_commit_callbacks, private_storage
+):
+    convention, token = ceret
+    signed = make_pdf(pages=3)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = upload(client, token, content=signed)
+    assert response.status_code == 302
+    assert response["Location"].endswith("?depot=ok")
+
+    convention.refresh_from_db()
+    assert convention.status == "signee_collectivite"
+    assert convention.signed_by_collectivite_at is not None
+    assert convention.act_date == datetime.date(2026, 6, 3)
+    assert convention.act_identifier == IDENTIFIER
+    with convention.signed_pdf.open("rb") as stored:
+        assert stored.read() == signed
+    assert (private_storage / convention.signed_pdf.name).is_file()
+
+    assert len(mailoutbox) == 1
+    mail = mailoutbox[0]
+    assert mail.to == ["ent-ecole@rectorat.example"]
+    assert "Céret" in mail.subject
+    assert IDENTIFIER in mail.body
+    assert "03/06/2026" in mail.body
+
+    page = client.get(response["Location"]).content.decode()
+    assert "la convention signée a bien été déposée" in page
+    assert "signée par la collectivité" in page
+    # The form is gone: a second copy cannot be sent.
+    assert 'enctype="multipart/form-data"' not in page
+
+
+def test_lowercase_identifier_is_accepted_and_normalised(client, ceret):
+    convention, token = ceret
+    assert (
+        upload(client, token, content=make_pdf(), identifier=IDENTIFIER.lower()).status_code == 302
+    )
+    convention.refresh_from_db()
+    assert convention.act_identifier == IDENTIFIER
+
+
+def png_bytes():
+    buffer = io.BytesIO()
+    Image.new("RGB", (20, 20), "white").save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"content": png_bytes()}, "n&#x27;est pas un PDF"),
+        ({"content": b"%PDF-1.7\nnot really a pdf\n%%EOF\n"}, "PDF endommagé ou illisible"),
+        (
+            {"content": b"%PDF-1.4\n" + b"0" * (11 * 1024 * 1024)},
+            "pèse 11,0 Mo : la limite est de 10 Mo",
+        ),
+        (
+            {"content": make_pdf(), "identifier": "066-213101181-20260603-DCM1212026-DE"},
+            "le SIREN 213101181 n&#x27;est pas celui de la collectivité (216600494)",
+        ),
+        (
+            {"content": make_pdf(), "identifier": "66-216600494-20260603-DCM1212026-DE"},
+            "il s&#x27;écrit DÉPARTEMENT-SIREN-AAAAMMJJ-NUMÉRO-NATURE",
+        ),
+        (
+            {"content": make_pdf(), "identifier": "066-216600494-20260230-DCM1212026-DE"},
+            "20260230 n&#x27;est pas une date",
+        ),
+        (
+            {"content": make_pdf(), "act_date": "2026-06-04"},
+            "la date 03/06/2026 ne correspond pas à la date de l&#x27;acte saisie (04/06/2026)",
+        ),
+        ({"content": make_pdf(), "act_date": ""}, "Ce champ est obligatoire"),
+    ],
+    ids=[
+        "png-renamed-pdf",
+        "broken-pdf",
+        "11-mb",
+        "other-siren",
+        "bad-format",
+        "bad-date",
+        "date-mismatch",
+        "no-date",
+    ],
+)
+def test_refused_upload_stores_nothing(
+    client, ceret, private_storage, mailoutbox, kwargs, message
+):
+    convention, token = ceret
+    before = stored_files(private_storage)
+    response = upload(client, token, **kwargs)
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    convention.refresh_from_db()
+    assert convention.status == "emise"
+    assert not convention.signed_pdf
+    assert convention.act_identifier == ""
+    assert stored_files(private_storage) == before
+    assert mailoutbox == []
+
+
+def test_upload_needs_csrf(ceret):
+    from django.test import Client
+
+    _, token = ceret
+    response = upload(Client(enforce_csrf_checks=True), token, content=make_pdf())
+    assert response.status_code == 403
+    assert Convention.objects.get(pk=ceret[0].pk).status == "emise"
+
+
+def test_staff_download_the_signed_copy_from_the_admin(client, admin_client, ceret):
+    convention, token = ceret
+    signed = make_pdf(pages=2)
+    upload(client, token, content=signed)
+    change = admin_client.get(
+        reverse("admin:conventions_convention_change", args=[convention.pk])
+    ).content.decode()
+    download = reverse("admin:conventions_convention_signed_copy", args=[convention.pk])
+    assert download in change
+    assert IDENTIFIER in change
+    response = admin_client.get(download)
+    assert response["Content-Disposition"].startswith("attachment;")
+    assert b"".join(response.streaming_content) == signed
+    # Not for the public, even with the URL.
+    assert client.get(download).status_code == 302
