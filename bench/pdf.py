@@ -25,9 +25,10 @@ from pathlib import Path
 
 from _common import setup_django, timed
 
-# Issued PDFs of the benchmark go to a throw-away folder (workers inherit the variable).
-PRIVATE = tempfile.mkdtemp(prefix="entconv-bench-")
-os.environ["PRIVATE_ROOT"] = PRIVATE
+# Issued PDFs of the benchmark go to a throw-away folder. Worker processes import this
+# script again (as __mp_main__): they find the folder in the environment.
+PRIVATE = os.environ.get("ENTCONV_BENCH_PRIVATE") or tempfile.mkdtemp(prefix="entconv-bench-")
+os.environ["ENTCONV_BENCH_PRIVATE"] = os.environ["PRIVATE_ROOT"] = PRIVATE
 setup_django("entconv_bench_pdf")
 
 import datetime  # noqa: E402

@@ -50,6 +50,9 @@ def issue_many(pks, *, workers=1, recycle=200):
     # process (which runs threads: the pool's own, the progress bar's). WeasyPrint's memory
     # grows in a long process: each worker is replaced after `recycle` documents.
     context = multiprocessing.get_context("forkserver")
+    # The server would otherwise import the caller's __main__ (a script's module-level code
+    # would run again there): it needs this module only.
+    context.set_forkserver_preload(["conventions.batch"])
     with context.Pool(
         workers,
         initializer=setup_worker,
