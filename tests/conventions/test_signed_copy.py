@@ -1,5 +1,6 @@
 import datetime
 import io
+from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -67,7 +68,7 @@ def test_signed_copy_is_stored_privately_and_staff_told(
     assert convention.act_identifier == IDENTIFIER
     with convention.signed_pdf.open("rb") as stored:
         assert stored.read() == signed
-    assert (private_storage / convention.signed_pdf.name).is_file()
+    assert (Path(private_storage.location) / convention.signed_pdf.name).is_file()
 
     assert len(mailoutbox) == 1
     mail = mailoutbox[0]
@@ -140,7 +141,7 @@ def test_refused_upload_stores_nothing(
     client, ceret, private_storage, mailoutbox, kwargs, message
 ):
     convention, token = ceret
-    before = stored_files(private_storage)
+    before = stored_files(Path(private_storage.location))
     response = upload(client, token, **kwargs)
     assert response.status_code == 200
     assert message in response.content.decode()
@@ -148,7 +149,7 @@ def test_refused_upload_stores_nothing(
     assert convention.status == "emise"
     assert not convention.signed_pdf
     assert convention.act_identifier == ""
-    assert stored_files(private_storage) == before
+    assert stored_files(Path(private_storage.location)) == before
     assert mailoutbox == []
 
 
