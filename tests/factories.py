@@ -53,7 +53,8 @@ class CommuneFactory(DjangoModelFactory):
     class Meta:
         model = Commune
 
-    insee_code = factory.Sequence(lambda n: f"{31000 + n % 60000:05d}")
+    # 99xxx is INSEE's range for foreign countries: it never meets a seed or annuaire commune.
+    insee_code = factory.Sequence(lambda n: f"{99000 + n % 1000:05d}")
     name = factory.Faker("city", locale="fr_FR")
     postal_code = "31000"
     departement = factory.SubFactory(DepartementFactory)
