@@ -221,7 +221,10 @@ class EnrollmentInline(admin.TabularInline):
         return (
             super()
             .get_queryset(request)
-            .select_related("school__commune__departement", "convention__collectivite")
+            .select_related(
+                "school__commune__departement", "school_year", "convention__collectivite"
+            )
+            .prefetch_related("convention__collectivite__communes")
         )
 
     # An issued convention's schools are frozen with it.

@@ -7,20 +7,8 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 
 from conventions.enums import ConventionStatus
-from conventions.models import Convention, Enrollment
+from conventions.models import SNAPSHOT_FIELDS, Convention, Enrollment
 from conventions.pdf import ConventionDocument
-
-SNAPSHOT_FIELDS = (
-    "issued_rate",
-    "issued_school_count",
-    "issued_amount",
-    "issued_school_labels",
-    "issued_signatory_name",
-    "issued_signatory_titles",
-    "issued_template",
-    "pdf",
-    "pdf_sha256",
-)
 
 
 def issue(convention):

@@ -93,7 +93,9 @@ class SchoolYear(models.Model):
         return int(self.label[5:])
 
 
-class TariffManager(models.Manager):
+class YearAndAcademieManager(models.Manager):
+    """Natural key (school year label, académie code), shared by tariffs and signatories."""
+
     def get_by_natural_key(self, school_year, academie):
         return self.get(school_year__label=school_year, academie__code=academie)
 
@@ -112,7 +114,7 @@ class Tariff(models.Model):
         validators=[MinValueValidator(Decimal("0"))],
     )
 
-    objects = TariffManager()
+    objects = YearAndAcademieManager()
 
     class Meta:
         verbose_name = "tarif"
@@ -135,11 +137,6 @@ class Tariff(models.Model):
     natural_key.dependencies = ["conventions.schoolyear", "communes.academie"]
 
 
-class SignatoryManager(models.Manager):
-    def get_by_natural_key(self, school_year, academie):
-        return self.get(school_year__label=school_year, academie__code=academie)
-
-
 class Signatory(models.Model):
     school_year = models.ForeignKey(
         SchoolYear,
@@ -156,7 +153,7 @@ class Signatory(models.Model):
         help_text="une ligne par ligne imprimée : « Recteur de l'académie de Toulouse » …",
     )
 
-    objects = SignatoryManager()
+    objects = YearAndAcademieManager()
 
     class Meta:
         verbose_name = "signataire de l'académie"
@@ -285,14 +282,8 @@ class ConventionTemplate(models.Model):
             ) from error
 
 
-# What an issued convention printed. Once issued these never change: a mistake is
-# corrected by cancelling and issuing a replacement.
-FROZEN_FIELDS = (
-    "collectivite",
-    "commune",
-    "school_year",
-    "academie",
-    "document_date",
+# Written once by issuing (conventions/issuing.py): the figures, labels and file printed.
+SNAPSHOT_FIELDS = (
     "issued_rate",
     "issued_school_count",
     "issued_amount",
@@ -302,6 +293,16 @@ FROZEN_FIELDS = (
     "issued_template",
     "pdf",
     "pdf_sha256",
+)
+# What an issued convention printed. Once issued these never change: a mistake is
+# corrected by cancelling and issuing a replacement.
+FROZEN_FIELDS = (
+    "collectivite",
+    "commune",
+    "school_year",
+    "academie",
+    "document_date",
+    *SNAPSHOT_FIELDS,
 )
 
 
@@ -804,7 +805,9 @@ class Enrollment(models.Model):
 
     @property
     def outside_communes(self):
-        return not self.convention.collectivite.communes.filter(pk=self.school.commune_id).exists()
+        # .all() so that a prefetch of the collectivité's communes serves every row.
+        covered = {commune.pk for commune in self.convention.collectivite.communes.all()}
+        return self.school.commune_id not in covered
 
 
 class IssuingBatch(models.Model):
