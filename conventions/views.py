@@ -9,16 +9,22 @@ from conventions.enums import ConventionStatus
 from conventions.fees import Fee
 from conventions.forms import SignedCopyForm, SimulatorForm
 from conventions.models import Convention, SchoolYear, Tariff
+from conventions.portal_cache import render_convention_page, render_public_page
 from conventions.ratelimit import limit_per_ip
 from conventions.signed_copies import receive_signed_copy
 from schools.enums import SchoolStatus
 from schools.models import School
 
 SIMULATOR_MAX_RESULTS = 20
+PORTAL_TEMPLATE = "conventions/portal/convention.html"
 
 
 @require_GET
 def home(request):
+    return render_public_page(request, "conventions/portal/home.html", home_context)
+
+
+def home_context():
     # The rates of the latest year that has any, to illustrate the computation.
     latest = Tariff.objects.order_by("-school_year__label").values("school_year").first()
     tariffs = (
@@ -30,18 +36,20 @@ def home(request):
         if latest
         else []
     )
-    return render(
-        request,
-        "conventions/portal/home.html",
-        {
-            "tariffs": tariffs,
-            "example": Fee(school_count=4, rate=tariffs[0].rate) if tariffs else None,
-        },
-    )
+    return {
+        "tariffs": tariffs,
+        "example": Fee(school_count=4, rate=tariffs[0].rate) if tariffs else None,
+    }
 
 
 @require_GET
 def simulator(request):
+    return render_public_page(
+        request, "conventions/portal/simulator.html", lambda: simulator_context(request)
+    )
+
+
+def simulator_context(request):
     years = list(SchoolYear.objects.all())
     data = request.GET.copy()
     if "school_year" not in data and years:
@@ -66,7 +74,7 @@ def simulator(request):
             context["result"] = simulate(chosen, school_year)
         context["communes"] = communes
         context["school_year"] = school_year
-    return render(request, "conventions/portal/simulator.html", context)
+    return context
 
 
 def first_communes(queryset):
@@ -97,10 +105,24 @@ def simulate(commune, school_year):
     }
 
 
+# What the private page shows of the related rows (portal_cache keys the page on them).
+PORTAL_RELATED_FIELDS = (
+    "collectivite__name",
+    "commune__name",
+    "commune__insee_code",
+    "school_year__label",
+    "academie__name",
+    "academie__code",
+)
+
+
 def get_convention_or_404(token):
+    # Every column of the convention, only the names of its related rows: fewer columns to
+    # build and read on each view.
     found = list(
         Convention.objects.with_access_token(token)
-        .select_related("collectivite", "commune__departement", "school_year", "academie")
+        .select_related("collectivite", "commune", "school_year", "academie")
+        .only(*(field.name for field in Convention._meta.concrete_fields), *PORTAL_RELATED_FIELDS)
         .order_by()[:1]
     )
     if not found:
@@ -123,18 +145,22 @@ def portal(request, token):
             else:
                 return redirect(f"{request.path}?depot=ok")
     else:
-        form = SignedCopyForm(convention=convention)
-    return render(
-        request,
-        "conventions/portal/convention.html",
-        {
-            "convention": convention,
-            "form": form,
-            "can_upload": convention.can_receive_signed_copy(),
-            "just_uploaded": request.GET.get("depot") == "ok",
-            "is_cancelled": convention.status == ConventionStatus.ANNULEE,
-        },
-    )
+        form = None
+    context = {
+        "can_upload": convention.can_receive_signed_copy(),
+        "just_uploaded": request.GET.get("depot") == "ok",
+        "is_cancelled": convention.status == ConventionStatus.ANNULEE,
+    }
+    if form is None:
+        # The unbound page only depends on the convention's state: rendered once per state.
+        return render_convention_page(
+            request,
+            PORTAL_TEMPLATE,
+            convention,
+            lambda: {**context, "form": SignedCopyForm(convention=convention)},
+            variant=(context["just_uploaded"],),
+        )
+    return render(request, PORTAL_TEMPLATE, {**context, "convention": convention, "form": form})
 
 
 @never_cache

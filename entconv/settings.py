@@ -12,6 +12,7 @@ env = environ.Env(
     SECURE_SSL_REDIRECT=(bool, False),
     SECURE_HSTS_SECONDS=(int, 0),
     PORTAL_RATE_LIMIT=(int, 30),
+    PORTAL_CACHE_SECONDS=(int, 60),
     CLIENT_IP_HEADER=(str, ""),
 )
 environ.Env.read_env(BASE_DIR / ".env")
@@ -174,6 +175,8 @@ SECURE_CSP = {
 
 # Requests per minute and per address on the private-link pages and the upload.
 PORTAL_RATE_LIMIT = env("PORTAL_RATE_LIMIT")
+# Seconds a rendered public page stays in the cache (conventions/portal_cache.py); 0: none.
+PORTAL_CACHE_SECONDS = env("PORTAL_CACHE_SECONDS")
 # The request header holding the client address when behind a reverse proxy
 # (e.g. HTTP_X_REAL_IP); empty: REMOTE_ADDR.
 CLIENT_IP_HEADER = env("CLIENT_IP_HEADER")

@@ -30,6 +30,7 @@ from pathlib import Path
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
+from django.dispatch import Signal
 from django.utils import timezone
 
 from communes.models import Academie, Commune, Departement
@@ -118,6 +119,10 @@ class SchoolRow:
     departement: str
     departement_name: str
     academie: str
+
+
+# Sent once an import has written its schools (bulk writes send no post_save).
+annuaire_imported = Signal()
 
 
 @dataclass
@@ -479,6 +484,9 @@ def import_annuaire(
             if complete:
                 close_missing(seen, covered, report, dry_run)
             report.affected_conventions = affected_conventions(report)
+            if not dry_run:
+                # Bulk writes send no post_save: say once that the schools changed.
+                transaction.on_commit(lambda: annuaire_imported.send(sender=AnnuaireReport))
     except AnnuaireFileError as error:
         report.fatal = str(error)
     return report
