@@ -32,7 +32,7 @@ INVALID_MARKER = "\x00INCONNUE:%s\x00"
 INVALID_RE = re.compile("\x00INCONNUE:([^\x00]*)\x00")
 
 BODY_ENGINE = Engine(
-    builtins=["conventions.templatetags.money"],
+    builtins=["conventions.templatetags.money", "conventions.templatetags.dates"],
     string_if_invalid=INVALID_MARKER,
     autoescape=True,
 )

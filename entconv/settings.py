@@ -65,7 +65,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.csp",
             ],
-            "builtins": ["conventions.templatetags.money"],
+            "builtins": ["conventions.templatetags.money", "conventions.templatetags.dates"],
         },
     },
 ]

@@ -133,7 +133,7 @@ SEEDS = [
         "2021-2022",
         "Au titre de l'année scolaire 2021-2022, 1 école(s) est/sont inscrite(s) à l'ENT-école "
         "pour un montant correspondant à 50 € TTC (1 école(s) x 50 € TTC).",
-        "se termine au 1 septembre 2022.",
+        "se termine au 1er septembre 2022.",
         "A Montpellier, le 13 septembre 2021",
     ),
     (

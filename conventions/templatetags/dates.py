@@ -1,0 +1,21 @@
+import datetime
+
+from django import template
+from django.utils import timezone, translation
+from django.utils.dateformat import format as date_format
+
+register = template.Library()
+
+
+@register.filter
+def long_date(value):
+    """A date as French prints it in full: "1er septembre 2022", "21 mai 2026"."""
+    if not value:
+        return ""
+    if isinstance(value, datetime.datetime) and timezone.is_aware(value):
+        value = timezone.localtime(value)
+    # Month names are French whatever the active language (management commands, workers).
+    with translation.override("fr"):
+        month_year = date_format(value, "F Y")
+    day = "1er" if value.day == 1 else str(value.day)
+    return f"{day} {month_year}"
