@@ -19,6 +19,7 @@ from django.utils.timezone import localtime
 from import_export.admin import ExportMixin
 from import_export.forms import ExportForm
 
+from communes.changelists import ActionCheckboxMixin
 from communes.models import Academie
 from conventions import billing
 from conventions.access_links import portal_url, send_access_link
@@ -266,7 +267,7 @@ class StatusFilter(admin.SimpleListFilter):
 
 
 @admin.register(Convention)
-class ConventionAdmin(admin.ModelAdmin):
+class ConventionAdmin(ActionCheckboxMixin, admin.ModelAdmin):
     list_display = [
         "commune",
         "collectivite",
@@ -916,7 +917,7 @@ class CancelTitreForm(forms.Form):
 
 
 @admin.register(Titre)
-class TitreAdmin(ExportMixin, admin.ModelAdmin):
+class TitreAdmin(ActionCheckboxMixin, ExportMixin, admin.ModelAdmin):
     resource_classes = [TitreResource]
     formats = [TitresCSV, TitresXLSX]
     export_form_class = ExportForm

@@ -9,6 +9,7 @@ from communes.admin_import import (
     ReportedImportForm,
     ReportedImportMixin,
 )
+from communes.changelists import ActionCheckboxMixin
 from schools.annuaire import REQUIRED_COLUMNS, import_annuaire
 from schools.models import School
 
@@ -41,7 +42,7 @@ class AnnuaireConfirmForm(ReportedConfirmForm):
 
 
 @admin.register(School)
-class SchoolAdmin(ReportedImportMixin, admin.ModelAdmin):
+class SchoolAdmin(ActionCheckboxMixin, ReportedImportMixin, admin.ModelAdmin):
     list_display = ["uai", "name", "kind", "sector", "commune", "departement", "status"]
     list_filter = [
         "status",
