@@ -19,7 +19,7 @@ from django.utils.timezone import localtime
 from import_export.admin import ExportMixin
 from import_export.forms import ExportForm
 
-from communes.changelists import ActionCheckboxMixin
+from communes.changelists import ActionCheckboxMixin, SortedIdsPaginator
 from communes.models import Academie
 from conventions import billing
 from conventions.access_links import portal_url, send_access_link
@@ -295,6 +295,7 @@ class ConventionAdmin(ActionCheckboxMixin, admin.ModelAdmin):
     autocomplete_fields = ["collectivite", "commune", "replaces"]
     inlines = [EnrollmentInline]
     list_per_page = 50
+    paginator = SortedIdsPaginator
     readonly_fields = [
         "reference",
         "status",

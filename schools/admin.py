@@ -9,7 +9,7 @@ from communes.admin_import import (
     ReportedImportForm,
     ReportedImportMixin,
 )
-from communes.changelists import ActionCheckboxMixin
+from communes.changelists import ActionCheckboxMixin, SortedIdsPaginator
 from schools.annuaire import REQUIRED_COLUMNS, import_annuaire
 from schools.models import School
 
@@ -56,6 +56,7 @@ class SchoolAdmin(ActionCheckboxMixin, ReportedImportMixin, admin.ModelAdmin):
     autocomplete_fields = ["commune"]
     readonly_fields = ["convention_label", "updated_at"]
     list_per_page = 50
+    paginator = SortedIdsPaginator
 
     resource_classes = [AnnuaireResource]
     import_formats = [CSV]
