@@ -5,6 +5,7 @@ import zipfile
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect, JsonResponse
@@ -209,8 +210,36 @@ class ConventionTemplateAdmin(admin.ModelAdmin):
         )
 
 
+class EnrolledSchoolSelect(AutocompleteSelect):
+    """The school autocomplete of an enrollment row. Django's widget queries the selected
+    school to show it, one query per enrolled school; the row's form already holds it."""
+
+    schools = {}  # pk (str) -> School, set per form by EnrollmentForm
+
+    def optgroups(self, name, value, attr=None):
+        selected = [str(v) for v in value if str(v) not in self.choices.field.empty_values]
+        if not selected or not all(pk in self.schools for pk in selected):
+            return super().optgroups(name, value, attr)
+        options = [] if self.is_required else [self.create_option(name, "", "", False, 0)]
+        for pk in selected:
+            school = self.schools[pk]
+            label = self.choices.field.label_from_instance(school)
+            options.append(self.create_option(name, school.pk, label, True, len(options)))
+        return [(None, options, 0)]
+
+
+class EnrollmentForm(forms.ModelForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields.get("school")  # absent when the convention is issued
+        if field is not None and self.instance.school_id:
+            widget = getattr(field.widget, "widget", field.widget)  # inside the related wrapper
+            widget.schools = {str(self.instance.school_id): self.instance.school}
+
+
 class EnrollmentInline(admin.TabularInline):
     model = Enrollment
+    form = EnrollmentForm
     extra = 0
     autocomplete_fields = ["school"]
     fields = ["school", "label", "flag"]
@@ -227,6 +256,13 @@ class EnrollmentInline(admin.TabularInline):
             )
             .prefetch_related("convention__collectivite__communes")
         )
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "school":
+            kwargs["widget"] = EnrolledSchoolSelect(
+                db_field, self.admin_site, using=kwargs.get("using")
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     # An issued convention's schools are frozen with it.
     def has_add_permission(self, request, obj=None):
