@@ -407,8 +407,14 @@ class ConventionAdmin(ActionCheckboxMixin, admin.ModelAdmin):
     def get_search_results(self, request, queryset, search_term):
         # A UAI finds the convention enrolling that school. Searched through EXISTS rather
         # than `schools__uai` in search_fields, which would force a DISTINCT on every search.
+        terms = search_term.split()
+        uais = [term.upper() for term in terms if UAI_RE.match(term.upper())]
+        if uais and len(uais) == len(terms):
+            # Only UAIs: no name, INSEE code or SIRET looks like one, so skip the text search
+            # and its scan of every convention; the enrollments' index answers.
+            enrolled = Enrollment.objects.filter(school__uai__in=uais).values("convention")
+            return queryset.filter(pk__in=enrolled), False
         queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
-        uais = [term.upper() for term in search_term.split() if UAI_RE.match(term.upper())]
         if uais:
             enrolled = Enrollment.objects.filter(convention=OuterRef("pk"), school__uai__in=uais)
             queryset |= self.get_queryset(request).filter(Exists(enrolled))
