@@ -20,7 +20,7 @@ from django.utils.timezone import localtime
 from import_export.admin import ExportMixin
 from import_export.forms import ExportForm
 
-from communes.changelists import ActionCheckboxMixin, SortedIdsPaginator
+from communes.changelists import ChangelistRowsMixin, SortedIdsPaginator
 from communes.models import Academie
 from conventions import billing
 from conventions.access_links import portal_url, send_access_link
@@ -303,7 +303,7 @@ class StatusFilter(admin.SimpleListFilter):
 
 
 @admin.register(Convention)
-class ConventionAdmin(ActionCheckboxMixin, admin.ModelAdmin):
+class ConventionAdmin(ChangelistRowsMixin, admin.ModelAdmin):
     list_display = [
         "commune",
         "collectivite",
@@ -960,7 +960,7 @@ class CancelTitreForm(forms.Form):
 
 
 @admin.register(Titre)
-class TitreAdmin(ActionCheckboxMixin, ExportMixin, admin.ModelAdmin):
+class TitreAdmin(ChangelistRowsMixin, ExportMixin, admin.ModelAdmin):
     resource_classes = [TitreResource]
     formats = [TitresCSV, TitresXLSX]
     export_form_class = ExportForm

@@ -9,7 +9,7 @@ from communes.admin_import import (
     ReportedImportForm,
     ReportedImportMixin,
 )
-from communes.changelists import ActionCheckboxMixin, SortedIdsPaginator
+from communes.changelists import ChangelistRowsMixin, SortedIdsPaginator
 from schools.annuaire import REQUIRED_COLUMNS, import_annuaire
 from schools.models import School
 
@@ -42,7 +42,7 @@ class AnnuaireConfirmForm(ReportedConfirmForm):
 
 
 @admin.register(School)
-class SchoolAdmin(ActionCheckboxMixin, ReportedImportMixin, admin.ModelAdmin):
+class SchoolAdmin(ChangelistRowsMixin, ReportedImportMixin, admin.ModelAdmin):
     list_display = ["uai", "name", "kind", "sector", "commune", "departement", "status"]
     list_filter = [
         "status",
