@@ -218,7 +218,7 @@ class EnrolledSchoolSelect(AutocompleteSelect):
 
     def optgroups(self, name, value, attr=None):
         selected = [str(v) for v in value if str(v) not in self.choices.field.empty_values]
-        if not selected or not all(pk in self.schools for pk in selected):
+        if not all(pk in self.schools for pk in selected):
             return super().optgroups(name, value, attr)
         options = [] if self.is_required else [self.create_option(name, "", "", False, 0)]
         for pk in selected:

@@ -125,4 +125,7 @@ def test_enrolled_school_widget_renders_as_djangos_autocomplete(rf, admin_user):
     widget.schools = {str(school.pk): school}
     with CaptureQueriesContext(connection) as queries:
         assert widget.render("enrollments-0-school", school.pk) == queried
+        # The empty row of the formset (no school yet).
+        djangos = super(EnrolledSchoolSelect, widget).optgroups("school", [])
+        assert widget.optgroups("school", []) == djangos
     assert not queries
