@@ -2,6 +2,7 @@ from django.contrib import admin
 from import_export.formats.base_formats import CSV, XLSX
 
 from communes.admin_import import ReportedImportMixin
+from communes.changelists import ChangelistRowsMixin
 from communes.collectivites_import import CollectiviteResource, import_collectivites
 from communes.models import Academie, Collectivite, Commune, Departement
 
@@ -28,7 +29,7 @@ class DepartementAdmin(admin.ModelAdmin):
 
 
 @admin.register(Commune)
-class CommuneAdmin(admin.ModelAdmin):
+class CommuneAdmin(ChangelistRowsMixin, admin.ModelAdmin):
     list_display = ["name", "insee_code", "postal_code", "departement"]
     list_filter = ["departement__academie", "departement"]
     search_fields = ["name", "insee_code", "postal_code"]
@@ -38,7 +39,7 @@ class CommuneAdmin(admin.ModelAdmin):
 
 
 @admin.register(Collectivite)
-class CollectiviteAdmin(ReportedImportMixin, admin.ModelAdmin):
+class CollectiviteAdmin(ChangelistRowsMixin, ReportedImportMixin, admin.ModelAdmin):
     list_display = ["name", "kind", "siret", "city", "representative_name", "communes_covered"]
     list_filter = ["kind", "communes__departement__academie", "communes__departement"]
     search_fields = ["name", "siret", "city", "communes__name", "communes__insee_code"]

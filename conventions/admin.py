@@ -5,6 +5,7 @@ import zipfile
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect, JsonResponse
@@ -19,6 +20,7 @@ from django.utils.timezone import localtime
 from import_export.admin import ExportMixin
 from import_export.forms import ExportForm
 
+from communes.changelists import ChangelistRowsMixin, SortedIdsPaginator
 from communes.models import Academie
 from conventions import billing
 from conventions.access_links import portal_url, send_access_link
@@ -208,8 +210,36 @@ class ConventionTemplateAdmin(admin.ModelAdmin):
         )
 
 
+class EnrolledSchoolSelect(AutocompleteSelect):
+    """The school autocomplete of an enrollment row. Django's widget queries the selected
+    school to show it, one query per enrolled school; the row's form already holds it."""
+
+    schools = {}  # pk (str) -> School, set per form by EnrollmentForm
+
+    def optgroups(self, name, value, attr=None):
+        selected = [str(v) for v in value if str(v) not in self.choices.field.empty_values]
+        if not all(pk in self.schools for pk in selected):
+            return super().optgroups(name, value, attr)
+        options = [] if self.is_required else [self.create_option(name, "", "", False, 0)]
+        for pk in selected:
+            school = self.schools[pk]
+            label = self.choices.field.label_from_instance(school)
+            options.append(self.create_option(name, school.pk, label, True, len(options)))
+        return [(None, options, 0)]
+
+
+class EnrollmentForm(forms.ModelForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields.get("school")  # absent when the convention is issued
+        if field is not None and self.instance.school_id:
+            widget = getattr(field.widget, "widget", field.widget)  # inside the related wrapper
+            widget.schools = {str(self.instance.school_id): self.instance.school}
+
+
 class EnrollmentInline(admin.TabularInline):
     model = Enrollment
+    form = EnrollmentForm
     extra = 0
     autocomplete_fields = ["school"]
     fields = ["school", "label", "flag"]
@@ -226,6 +256,13 @@ class EnrollmentInline(admin.TabularInline):
             )
             .prefetch_related("convention__collectivite__communes")
         )
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "school":
+            kwargs["widget"] = EnrolledSchoolSelect(
+                db_field, self.admin_site, using=kwargs.get("using")
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     # An issued convention's schools are frozen with it.
     def has_add_permission(self, request, obj=None):
@@ -266,7 +303,7 @@ class StatusFilter(admin.SimpleListFilter):
 
 
 @admin.register(Convention)
-class ConventionAdmin(admin.ModelAdmin):
+class ConventionAdmin(ChangelistRowsMixin, admin.ModelAdmin):
     list_display = [
         "commune",
         "collectivite",
@@ -294,6 +331,7 @@ class ConventionAdmin(admin.ModelAdmin):
     autocomplete_fields = ["collectivite", "commune", "replaces"]
     inlines = [EnrollmentInline]
     list_per_page = 50
+    paginator = SortedIdsPaginator
     readonly_fields = [
         "reference",
         "status",
@@ -369,8 +407,14 @@ class ConventionAdmin(admin.ModelAdmin):
     def get_search_results(self, request, queryset, search_term):
         # A UAI finds the convention enrolling that school. Searched through EXISTS rather
         # than `schools__uai` in search_fields, which would force a DISTINCT on every search.
+        terms = search_term.split()
+        uais = [term.upper() for term in terms if UAI_RE.match(term.upper())]
+        if uais and len(uais) == len(terms):
+            # Only UAIs: no name, INSEE code or SIRET looks like one, so skip the text search
+            # and its scan of every convention; the enrollments' index answers.
+            enrolled = Enrollment.objects.filter(school__uai__in=uais).values("convention")
+            return queryset.filter(pk__in=enrolled), False
         queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
-        uais = [term.upper() for term in search_term.split() if UAI_RE.match(term.upper())]
         if uais:
             enrolled = Enrollment.objects.filter(convention=OuterRef("pk"), school__uai__in=uais)
             queryset |= self.get_queryset(request).filter(Exists(enrolled))
@@ -916,7 +960,7 @@ class CancelTitreForm(forms.Form):
 
 
 @admin.register(Titre)
-class TitreAdmin(ExportMixin, admin.ModelAdmin):
+class TitreAdmin(ChangelistRowsMixin, ExportMixin, admin.ModelAdmin):
     resource_classes = [TitreResource]
     formats = [TitresCSV, TitresXLSX]
     export_form_class = ExportForm

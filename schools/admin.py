@@ -9,6 +9,7 @@ from communes.admin_import import (
     ReportedImportForm,
     ReportedImportMixin,
 )
+from communes.changelists import ChangelistRowsMixin, SortedIdsPaginator
 from schools.annuaire import REQUIRED_COLUMNS, import_annuaire
 from schools.models import School
 
@@ -41,7 +42,7 @@ class AnnuaireConfirmForm(ReportedConfirmForm):
 
 
 @admin.register(School)
-class SchoolAdmin(ReportedImportMixin, admin.ModelAdmin):
+class SchoolAdmin(ChangelistRowsMixin, ReportedImportMixin, admin.ModelAdmin):
     list_display = ["uai", "name", "kind", "sector", "commune", "departement", "status"]
     list_filter = [
         "status",
@@ -55,6 +56,7 @@ class SchoolAdmin(ReportedImportMixin, admin.ModelAdmin):
     autocomplete_fields = ["commune"]
     readonly_fields = ["convention_label", "updated_at"]
     list_per_page = 50
+    paginator = SortedIdsPaginator
 
     resource_classes = [AnnuaireResource]
     import_formats = [CSV]

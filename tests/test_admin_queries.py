@@ -1,15 +1,19 @@
 import pytest
+from django.contrib import admin
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from communes.models import Collectivite, Commune
+from conventions.admin import EnrolledSchoolSelect
 from conventions.models import Convention, Enrollment
 from schools.models import School
 from tests.factories import (
     CommuneFactory,
+    ConventionFactory,
     SchoolYearFactory,
     TariffFactory,
+    enroll,
     valid_siret,
     valid_uai,
 )
@@ -89,3 +93,39 @@ def test_query_count_does_not_grow_with_rows(admin_client, name, needs_pk):
     with_thousand = count_queries(admin_client, url)
     assert with_thousand == with_ten, f"{name}: {with_ten} requêtes → {with_thousand}"
     assert with_thousand <= 15
+
+
+def test_convention_page_query_count_does_not_grow_with_enrolled_schools(admin_client):
+    convention = ConventionFactory()
+    TariffFactory(school_year=convention.school_year, academie=convention.academie)
+    enroll(convention, 1)
+    url = reverse("admin:conventions_convention_change", args=[convention.pk])
+    count_queries(admin_client, url)  # warm caches (content types, session)
+    with_one = count_queries(admin_client, url)
+    schools = enroll(convention, 11)
+    with CaptureQueriesContext(connection) as queries:
+        response = admin_client.get(url)
+    assert len(queries) == with_one, f"{with_one} requêtes → {len(queries)}"
+    content = response.content.decode()
+    # Every enrolled school is still shown, selected, in its autocomplete.
+    for school in schools:
+        assert f'<option value="{school.pk}" selected>{school}</option>' in content
+    assert "12 écoles × 41,00\xa0€ = 492,00\xa0€" in content
+
+
+def test_enrolled_school_widget_renders_as_djangos_autocomplete(rf, admin_user):
+    convention = ConventionFactory()
+    (school,) = enroll(convention, 1)
+    request = rf.get("/")
+    request.user = admin_user
+    inline = admin.site._registry[Convention].get_inline_instances(request, convention)[0]
+    widget = inline.get_formset(request, convention).form.base_fields["school"].widget.widget
+    assert isinstance(widget, EnrolledSchoolSelect)
+    queried = widget.render("enrollments-0-school", school.pk)
+    widget.schools = {str(school.pk): school}
+    with CaptureQueriesContext(connection) as queries:
+        assert widget.render("enrollments-0-school", school.pk) == queried
+        # The empty row of the formset (no school yet).
+        djangos = super(EnrolledSchoolSelect, widget).optgroups("school", [])
+        assert widget.optgroups("school", []) == djangos
+    assert not queries
