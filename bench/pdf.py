@@ -362,12 +362,18 @@ def main():
         print(
             f"\n3. Mémoire résidente d'un processus sur {MEMORY_DOCS} documents (sans recyclage)"
         )
-        samples = [f"0:{rss_mb():.0f}"]
+        samples, paces = [f"0:{rss_mb():.0f}"], []
+        # Processor time too: a process that slows down as it ages would call for recycling
+        # workers as much as a growing one.
+        tranche = time.process_time()
         for i, pk in enumerate(all_pks[:MEMORY_DOCS], start=1):
             ours(pk)
             if i % (MEMORY_DOCS // 10) == 0:
                 samples.append(f"{i}:{rss_mb():.0f}")
+                paces.append(f"{(time.process_time() - tranche) / (MEMORY_DOCS // 10) * 1000:.0f}")
+                tranche = time.process_time()
         print("   RSS (Mo) après n documents :", "  ".join(samples))
+        print("   temps processeur par document (ms), par dixième :", "  ".join(paces))
 
     # 4. LibreOffice ------------------------------------------------------------------
     if 4 in SECTIONS:
