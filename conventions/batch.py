@@ -51,8 +51,10 @@ def issue_many(pks, *, workers=1, recycle=200):
     # grows in a long process: each worker is replaced after `recycle` documents.
     context = multiprocessing.get_context("forkserver")
     # The server would otherwise import the caller's __main__ (a script's module-level code
-    # would run again there): it needs this module only.
-    context.set_forkserver_preload(["conventions.batch"])
+    # would run again there): it needs this module, and WeasyPrint, imported once there
+    # rather than in every worker and every replacement (about a second each; the import
+    # starts no thread, so the server still forks safely).
+    context.set_forkserver_preload(["conventions.batch", "weasyprint"])
     with context.Pool(
         workers,
         initializer=setup_worker,

@@ -17,8 +17,11 @@ def issue(convention):
     try:
         with transaction.atomic():
             # Lock first: two agents (or two workers) must not issue the same convention.
+            # Only its row: without `of`, PostgreSQL would also lock the joined school year
+            # and académie, which every convention shares, and parallel workers would wait
+            # for each other's whole rendering.
             convention = (
-                Convention.objects.select_for_update()
+                Convention.objects.select_for_update(of=("self",))
                 .select_related("collectivite", "commune", "school_year", "academie")
                 .get(pk=convention.pk)
             )

@@ -2,6 +2,7 @@
 
 import json
 import re
+import threading
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -15,6 +16,7 @@ from django.utils import translation
 from django.utils.safestring import mark_safe
 from weasyprint import CSS, HTML, Attachment
 from weasyprint.text.fonts import FontConfiguration
+from weasyprint.urls import URLFetcher
 
 from communes.models import Academie, Collectivite, Commune
 from conventions.fees import Fee
@@ -265,6 +267,18 @@ def stylesheet():
     return CSS(filename=str(STYLESHEET), font_config=font_config())
 
 
+_fetchers = threading.local()
+
+
+def url_fetcher():
+    # WeasyPrint builds a fetcher for every HTML and Attachment object it is not given one,
+    # and each loads the system's CA certificates: about 25 ms, twice per document. One per
+    # thread, since a fetcher keeps the request it is following a redirect for.
+    if not hasattr(_fetchers, "fetcher"):
+        _fetchers.fetcher = URLFetcher()
+    return _fetchers.fetcher
+
+
 # A preview clicked twice, or a document rendered again with the same data, is not
 # laid out twice.
 @lru_cache(maxsize=16)
@@ -277,8 +291,9 @@ def html_to_pdf(html, figures_json, document_date):
         created=stamp,
         modified=stamp,
         relationship="Data",
+        url_fetcher=url_fetcher(),
     )
-    return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf(
+    return HTML(string=html, base_url=str(settings.BASE_DIR), url_fetcher=url_fetcher()).write_pdf(
         stylesheets=[stylesheet()],
         font_config=font_config(),
         attachments=[attachment],
