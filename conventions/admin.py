@@ -84,6 +84,15 @@ class SignatoryInline(admin.StackedInline):
     fields = ["academie", "name", "title_lines"]
 
 
+def admin_paths(model_admin, routes):
+    """The admin's own pages: (route, view, suffix) named "<app>_<model>_<suffix>"."""
+    prefix = f"{model_admin.opts.app_label}_{model_admin.opts.model_name}"
+    return [
+        path(route, model_admin.admin_site.admin_view(view), name=f"{prefix}_{suffix}")
+        for route, view, suffix in routes
+    ]
+
+
 @admin.register(SchoolYear)
 class SchoolYearAdmin(admin.ModelAdmin):
     list_display = ["label", "end_date", "zip_links"]
@@ -91,14 +100,7 @@ class SchoolYearAdmin(admin.ModelAdmin):
     inlines = [TariffInline, SignatoryInline]
 
     def get_urls(self):
-        return [
-            path(
-                "<int:pk>/zip/",
-                self.admin_site.admin_view(self.zip_view),
-                name="conventions_schoolyear_zip",
-            ),
-            *super().get_urls(),
-        ]
+        return [*admin_paths(self, [("<int:pk>/zip/", self.zip_view, "zip")]), *super().get_urls()]
 
     @admin.display(description="conventions émises (ZIP)")
     def zip_links(self, obj):
@@ -163,15 +165,12 @@ class ConventionTemplateAdmin(admin.ModelAdmin):
 
     def get_urls(self):
         return [
-            path(
-                "<int:pk>/preview/",
-                self.admin_site.admin_view(self.preview_view),
-                name="conventions_conventiontemplate_preview",
-            ),
-            path(
-                "<int:pk>/duplicate/",
-                self.admin_site.admin_view(self.duplicate_view),
-                name="conventions_conventiontemplate_duplicate",
+            *admin_paths(
+                self,
+                [
+                    ("<int:pk>/preview/", self.preview_view, "preview"),
+                    ("<int:pk>/duplicate/", self.duplicate_view, "duplicate"),
+                ],
             ),
             *super().get_urls(),
         ]
@@ -421,42 +420,18 @@ class ConventionAdmin(ChangelistRowsMixin, admin.ModelAdmin):
         return queryset, may_have_duplicates
 
     def get_urls(self):
-        info = self.opts.app_label, self.opts.model_name
         return [
-            path(
-                "fee-preview/",
-                self.admin_site.admin_view(self.fee_preview),
-                name="{}_{}_fee_preview".format(*info),
-            ),
-            path(
-                "<int:pk>/transition/<str:status>/",
-                self.admin_site.admin_view(self.transition_view),
-                name="{}_{}_transition".format(*info),
-            ),
-            path(
-                "<int:pk>/signed-copy/",
-                self.admin_site.admin_view(self.signed_copy_view),
-                name="{}_{}_signed_copy".format(*info),
-            ),
-            path(
-                "<int:pk>/cancel/",
-                self.admin_site.admin_view(self.cancel_view),
-                name="{}_{}_cancel".format(*info),
-            ),
-            path(
-                "<int:pk>/preview/",
-                self.admin_site.admin_view(self.preview_view),
-                name="{}_{}_preview".format(*info),
-            ),
-            path(
-                "<int:pk>/issue/",
-                self.admin_site.admin_view(self.issue_view),
-                name="{}_{}_issue".format(*info),
-            ),
-            path(
-                "<int:pk>/pdf/",
-                self.admin_site.admin_view(self.download_view),
-                name="{}_{}_pdf".format(*info),
+            *admin_paths(
+                self,
+                [
+                    ("fee-preview/", self.fee_preview, "fee_preview"),
+                    ("<int:pk>/transition/<str:status>/", self.transition_view, "transition"),
+                    ("<int:pk>/signed-copy/", self.signed_copy_view, "signed_copy"),
+                    ("<int:pk>/cancel/", self.cancel_view, "cancel"),
+                    ("<int:pk>/preview/", self.preview_view, "preview"),
+                    ("<int:pk>/issue/", self.issue_view, "issue"),
+                    ("<int:pk>/pdf/", self.download_view, "pdf"),
+                ],
             ),
             *super().get_urls(),
         ]
