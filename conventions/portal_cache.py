@@ -108,6 +108,6 @@ def connect_signals():
         "conventions.Tariff",
     ):
         model = apps.get_model(label)
-        post_save.connect(reference_data_changed, sender=model, dispatch_uid=f"portal-{label}")
-        post_delete.connect(reference_data_changed, sender=model, dispatch_uid=f"portal-{label}-")
+        for signal in (post_save, post_delete):
+            signal.connect(reference_data_changed, sender=model, dispatch_uid=f"portal:{label}")
     annuaire_imported.connect(reference_data_changed, dispatch_uid="portal-annuaire")
