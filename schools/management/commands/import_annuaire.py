@@ -1,27 +1,18 @@
-from pathlib import Path
-
-from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
+from communes.import_command import ImportCommand
 from schools.annuaire import import_annuaire
 
 
-class Command(BaseCommand):
+class Command(ImportCommand):
     help = (
         "Importe les écoles du premier degré d'un export CSV de l'annuaire de l'éducation "
         "(fr-en-annuaire-education) pour les académies connues de l'application."
     )
+    file_help = "le fichier CSV de l'annuaire (séparateur « ; »)"
 
     def add_arguments(self, parser):
-        parser.add_argument("file", help="le fichier CSV de l'annuaire (séparateur « ; »)")
-        parser.add_argument(
-            "--dry-run", action="store_true", help="affiche le rapport sans rien enregistrer"
-        )
-        parser.add_argument(
-            "--skip-invalid",
-            action="store_true",
-            help="importe les lignes valides et liste les autres (par défaut, tout est refusé)",
-        )
+        super().add_arguments(parser)
         parser.add_argument(
             "--complete",
             action="store_true",
@@ -32,9 +23,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, file, dry_run, skip_invalid, complete, **options):
-        path = Path(file)
-        if not path.is_file():
-            raise CommandError(f"Fichier introuvable : {file}")
+        path = self.existing_file(file)
         with tqdm(
             total=path.stat().st_size * 2,  # read twice: validation, then writing
             unit="o",
@@ -50,6 +39,4 @@ class Command(BaseCommand):
                 complete=complete,
                 progress=bar.update,
             )
-        if report.refused:
-            raise CommandError("\n".join(report.lines()))
-        self.stdout.write("\n".join(report.lines()))
+        self.write_report(report)
