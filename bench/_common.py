@@ -40,3 +40,79 @@ def timed(function, repeat):
         function()
         durations.append(time.perf_counter() - start)
     return statistics.median(durations), durations
+
+
+def create_conventions(year, count, schools_per_convention, first_insee=10000):
+    """`count` communes, each with its collectivité, open public schools and a complete
+    draft convention for `year` enrolling them, in bulk; returns the conventions.
+
+    Names read "Commune 12" / "COMMUNE 12" (bench/admin.py searches them).
+    """
+    import datetime
+
+    from django.db import transaction
+    from stdnum import luhn
+
+    from communes.models import Collectivite, Commune, Departement
+    from conventions.models import Convention, Enrollment
+    from schools.models import School
+    from schools.validators import uai_check_letter
+
+    departements = list(Departement.objects.select_related("academie"))
+    with transaction.atomic():
+        communes = Commune.objects.bulk_create(
+            Commune(
+                insee_code=f"{first_insee + i:05d}",
+                name=f"Commune {i}",
+                postal_code="31000",
+                departement=departements[i % len(departements)],
+            )
+            for i in range(count)
+        )
+        collectivites = Collectivite.objects.bulk_create(
+            Collectivite(
+                kind="commune",
+                name=f"COMMUNE {i}",
+                siret=(body := f"2{i:012d}") + luhn.calc_check_digit(body),
+                address=f"{i} place de la Mairie",
+                postal_code="31000",
+                city=f"Commune {i}",
+                representative_name=f"Prénom NOM {i}",
+                representative_title="Maire",
+                emails=f"mairie{i}@example.fr",
+            )
+            for i in range(count)
+        )
+        Collectivite.communes.through.objects.bulk_create(
+            Collectivite.communes.through(collectivite=c, commune=m)
+            for c, m in zip(collectivites, communes, strict=True)
+        )
+        schools = School.objects.bulk_create(
+            School(
+                uai=(digits := f"{5000000 + i:07d}") + uai_check_letter(digits),
+                name=f"Ecole primaire publique {i}",
+                kind="primaire",
+                sector="public",
+                commune=communes[i // schools_per_convention],
+            )
+            for i in range(count * schools_per_convention)
+        )
+        conventions = Convention.objects.bulk_create(
+            Convention(
+                collectivite=c,
+                commune=m,
+                school_year=year,
+                academie=m.departement.academie,
+                document_date=datetime.date(2026, 5, 21),
+            )
+            for c, m in zip(collectivites, communes, strict=True)
+        )
+        Enrollment.objects.bulk_create(
+            Enrollment(
+                convention=conventions[i // schools_per_convention],
+                school=school,
+                school_year=year,
+            )
+            for i, school in enumerate(schools)
+        )
+    return conventions

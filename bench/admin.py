@@ -10,7 +10,7 @@ under 150 ms.
 
 import sys
 
-from _common import setup_django, timed
+from _common import create_conventions, setup_django, timed
 
 setup_django("entconv_bench_admin")
 
@@ -19,14 +19,13 @@ from decimal import Decimal  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.core.signals import request_finished, request_started  # noqa: E402
-from django.db import close_old_connections, connection, transaction  # noqa: E402
+from django.db import close_old_connections, connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.urls import reverse  # noqa: E402
-from stdnum import luhn  # noqa: E402
 
-from communes.models import Academie, Collectivite, Commune, Departement  # noqa: E402
-from conventions.models import Convention, Enrollment, SchoolYear, Tariff  # noqa: E402
+from communes.models import Academie  # noqa: E402
+from conventions.models import Convention, SchoolYear, Tariff  # noqa: E402
 from schools.models import School  # noqa: E402
 from schools.validators import uai_check_letter  # noqa: E402
 
@@ -40,62 +39,11 @@ def fill():
     call_command("flush", interactive=False, verbosity=0)
     call_command("loaddata", "reference", verbosity=0)
     year = SchoolYear.objects.get(label="2026-2027")
-    departements = list(Departement.objects.select_related("academie"))
     for academie in Academie.objects.all():
         Tariff.objects.get_or_create(
             school_year=year, academie=academie, defaults={"rate": Decimal("41.00")}
         )
-    with transaction.atomic():
-        communes = Commune.objects.bulk_create(
-            Commune(
-                insee_code=f"{10000 + i:05d}",
-                name=f"Commune {i}",
-                postal_code="31000",
-                departement=departements[i % len(departements)],
-            )
-            for i in range(CONVENTIONS)
-        )
-        collectivites = []
-        for i in range(CONVENTIONS):
-            body = f"2{i:012d}"
-            collectivites.append(
-                Collectivite(
-                    name=f"COMMUNE {i}",
-                    siret=body + luhn.calc_check_digit(body),
-                    address="1 place de la Mairie",
-                    postal_code="31000",
-                    city=f"Commune {i}",
-                    representative_name="Jean DUPONT",
-                    representative_title="MAIRE",
-                )
-            )
-        collectivites = Collectivite.objects.bulk_create(collectivites)
-        Collectivite.communes.through.objects.bulk_create(
-            Collectivite.communes.through(collectivite=c, commune=m)
-            for c, m in zip(collectivites, communes, strict=True)
-        )
-        schools = School.objects.bulk_create(
-            School(
-                uai=f"{3100000 + i:07d}" + uai_check_letter(f"{3100000 + i:07d}"),
-                name=f"Ecole primaire publique {i}",
-                kind="primaire",
-                commune=communes[i % CONVENTIONS],
-            )
-            for i in range(SCHOOLS)
-        )
-        conventions = Convention.objects.bulk_create(
-            Convention(
-                collectivite=c,
-                commune=m,
-                school_year=year,
-                academie=m.departement.academie,
-            )
-            for c, m in zip(collectivites, communes, strict=True)
-        )
-        Enrollment.objects.bulk_create(
-            Enrollment(convention=conventions[i % CONVENTIONS], school=s, school_year=year)
-            for i, s in enumerate(schools)
-        )
+    conventions = create_conventions(year, CONVENTIONS, SCHOOLS // CONVENTIONS)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     return conventions[0]
@@ -117,8 +65,8 @@ def main():
         "conventions (recherche)": reverse("admin:conventions_convention_changelist")
         + "?q=commune+12",
         "conventions (recherche UAI)": reverse("admin:conventions_convention_changelist")
-        + "?q=3100012"
-        + uai_check_letter("3100012"),
+        + "?q=5000012"
+        + uai_check_letter("5000012"),
     }
     print(
         f"{School.objects.count()} écoles, {Convention.objects.count()} conventions "

@@ -27,7 +27,7 @@ import threading
 import time
 from pathlib import Path
 
-from _common import setup_django, timed
+from _common import create_conventions, setup_django, timed
 
 # Issued PDFs of the benchmark go to a throw-away folder. Worker processes inherit it
 # through the environment.
@@ -46,24 +46,20 @@ if __name__ != "__mp_main__":
     from decimal import Decimal
 
     from django.core.management import call_command
-    from django.db import connection, transaction
-    from stdnum import luhn
+    from django.db import connection
     from weasyprint import CSS, HTML
     from weasyprint.text.ffi import harfbuzz_subset
 
-    from communes.models import Academie, Collectivite, Commune, Departement
+    from communes.models import Academie
     from conventions.batch import issue_many
     from conventions.models import (
         Convention,
         ConventionTemplate,
-        Enrollment,
         SchoolYear,
         Signatory,
         Tariff,
     )
     from conventions.pdf import STYLESHEET, ConventionDocument, html_to_pdf
-    from schools.models import School
-    from schools.validators import uai_check_letter
 
 
 def option(name, default):
@@ -117,63 +113,7 @@ def fill(count):
         ConventionTemplate.objects.create(
             school_year=year, name="bench", body=shipped.body if shipped else TEMPLATE_BODY
         )
-    departements = list(Departement.objects.select_related("academie"))
-    with transaction.atomic():
-        communes = Commune.objects.bulk_create(
-            Commune(
-                insee_code=f"{90000 + i:05d}",
-                name=f"Commune {i}",
-                postal_code="31000",
-                departement=departements[i % len(departements)],
-            )
-            for i in range(count)
-        )
-        collectivites = Collectivite.objects.bulk_create(
-            Collectivite(
-                kind="commune",
-                name=f"COMMUNE DE BENCH {i}",
-                siret=(body := f"2{i:012d}") + luhn.calc_check_digit(body),
-                address=f"{i} place de la Mairie",
-                postal_code="31000",
-                city=f"BENCH {i}",
-                representative_name=f"Prénom NOM {i}",
-                representative_title="Maire",
-                emails=f"mairie{i}@example.fr",
-            )
-            for i in range(count)
-        )
-        Collectivite.communes.through.objects.bulk_create(
-            Collectivite.communes.through(collectivite=c, commune=m)
-            for c, m in zip(collectivites, communes, strict=True)
-        )
-        schools = School.objects.bulk_create(
-            School(
-                uai=(digits := f"{5000000 + i:07d}") + uai_check_letter(digits),
-                name=f"ECOLE {i}",
-                kind="primaire",
-                sector="public",
-                commune=communes[i // SCHOOLS_PER_CONVENTION],
-            )
-            for i in range(count * SCHOOLS_PER_CONVENTION)
-        )
-        conventions = Convention.objects.bulk_create(
-            Convention(
-                collectivite=c,
-                commune=m,
-                school_year=year,
-                academie=m.departement.academie,
-                document_date=datetime.date(2026, 5, 21),
-            )
-            for c, m in zip(collectivites, communes, strict=True)
-        )
-        Enrollment.objects.bulk_create(
-            Enrollment(
-                convention=conventions[i // SCHOOLS_PER_CONVENTION],
-                school=school,
-                school_year=year,
-            )
-            for i, school in enumerate(schools)
-        )
+    conventions = create_conventions(year, count, SCHOOLS_PER_CONVENTION, first_insee=90000)
     return [c.pk for c in conventions]
 
 
