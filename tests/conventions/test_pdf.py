@@ -123,3 +123,17 @@ def test_the_academie_specific_template_wins_over_the_generic_one():
     )
 
     assert ConventionDocument.for_draft(convention).template == specific
+
+
+def test_pdf_streams_are_compressed_at_zlib_default_level_not_pydyf_level_9():
+    # pydyf asks for level 9; conventions.pdf makes it zlib's default level (faster).
+    import zlib
+
+    import pydyf
+
+    data = b"Article 7 - Participation financiere. " * 400
+    stream = pydyf.Stream([data], compress=True).data
+    assert b"\nstream\n" + zlib.compress(data) + b"\nendstream" in stream
+    assert zlib.compress(data) != zlib.compress(data, 9)
+    compressor = pydyf.zlib.compressobj(level=9)
+    assert compressor.compress(data) + compressor.flush() == zlib.compress(data)
