@@ -45,6 +45,15 @@ STATUS_LABELS = dict(ConventionStatus.choices)
 UAI_RE = re.compile(r"^\d{7}[A-Z]$")
 
 
+def status_badge(obj):
+    """A convention's or a titre's status, coloured by the admin's stylesheet."""
+    return format_html(
+        '<span class="entconv-status entconv-status--{}">{}</span>',
+        obj.status,
+        obj.get_status_display(),
+    )
+
+
 def pdf_response(content, filename, *, attachment):
     response = HttpResponse(content, content_type="application/pdf")
     disposition = "attachment" if attachment else "inline"
@@ -459,11 +468,7 @@ class ConventionAdmin(ChangelistRowsMixin, admin.ModelAdmin):
 
     @admin.display(description="statut", ordering="status")
     def status_badge(self, obj):
-        return format_html(
-            '<span class="entconv-status entconv-status--{}">{}</span>',
-            obj.status,
-            obj.get_status_display(),
-        )
+        return status_badge(obj)
 
     @admin.display(description="écoles", ordering="school_count")
     def school_count_display(self, obj):
@@ -1042,11 +1047,7 @@ class TitreAdmin(ChangelistRowsMixin, ExportMixin, admin.ModelAdmin):
 
     @admin.display(description="statut", ordering="status")
     def titre_status(self, obj):
-        return format_html(
-            '<span class="entconv-status entconv-status--{}">{}</span>',
-            obj.status,
-            obj.get_status_display(),
-        )
+        return status_badge(obj)
 
     @admin.display(description="montant payé", ordering="amount_paid")
     def amount_paid_display(self, obj):
