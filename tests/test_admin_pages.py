@@ -40,6 +40,7 @@ def test_convention_changelist_shows_the_fee(seed_data, admin_client):
     content = response.content.decode()
     for amount in ["450,00", "135,00", "50,00", "164,00"]:
         assert amount in content
+    assert '<span class="entconv-status entconv-status--brouillon">brouillon</span>' in content
 
 
 def test_convention_page_shows_the_fee_as_a_computation(seed_data, admin_client):

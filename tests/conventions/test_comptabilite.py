@@ -56,6 +56,7 @@ def test_an_accountant_sees_conventions_and_titres_and_exports(accountant, titre
     page = accountant.get(reverse("admin:conventions_titre_changelist"))
     assert page.status_code == 200
     assert "TP-2026-11-000001" in page.text
+    assert f'<span class="entconv-status entconv-status--{titre.status}">' in page.text
     assert reverse("admin:conventions_titre_export") in page.text
 
     export = accountant.post(
