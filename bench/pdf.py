@@ -250,15 +250,14 @@ def ours(pk):
 
 def phases(final, pk):
     """Where WeasyPrint's time goes, and pydyf's level-9 compression beside ours."""
-    options = {**PDF_OPTIONS}
     layout, drawing = [], []
     for _ in range(REPEAT):
         start = time.process_time()
         rendered = HTML(string=final, base_url=str(STYLESHEET.parent)).render(
-            stylesheets=[stylesheet()], font_config=font_config(), **options
+            stylesheets=[stylesheet()], font_config=font_config(), **PDF_OPTIONS
         )
         laid_out = time.process_time()
-        rendered.write_pdf(**options)
+        rendered.write_pdf(**PDF_OPTIONS)
         layout.append(laid_out - start)
         drawing.append(time.process_time() - laid_out)
     print(
@@ -267,16 +266,16 @@ def phases(final, pk):
         "(temps processeur, médianes)"
     )
     # Alternate the two levels so that both see the same machine.
-    levels = {"6": [], "9": []}
     ours_zlib = pydyf.zlib
+    levels = {ours_zlib: [], zlib: []}
     for _ in range(REPEAT):
-        for level, durations in levels.items():
-            pydyf.zlib = ours_zlib if level == "6" else zlib
+        for module, durations in levels.items():
+            pydyf.zlib = module
             start = time.process_time()
             ours(pk)
             durations.append(time.process_time() - start)
     pydyf.zlib = ours_zlib
-    six, nine = (statistics.median(levels[level]) * 1000 for level in ("6", "9"))
+    six, nine = (statistics.median(durations) * 1000 for durations in levels.values())
     print(
         f"   compression zlib niveau 6 (le nôtre) : {six:.0f} ms ; niveau 9 (celui de pydyf) : "
         f"{nine:.0f} ms, en alternance"
@@ -387,67 +386,37 @@ def libreoffice(pks, ours_median, results):
             path = folder / f"c{i:03d}.html"
             path.write_text(document(pk).final_html(draft=False), encoding="utf-8")
             htmls.append(str(path))
+
+        def convert(target, outdir, files, *options):
+            """soffice converting `files` in one batch: (seconds, PDFs produced)."""
+            start = time.perf_counter()
+            subprocess.run(
+                [
+                    soffice,
+                    "--headless",
+                    *options,
+                    "--convert-to",
+                    target,
+                    "--outdir",
+                    outdir,
+                    *files,
+                ],
+                check=True,
+                capture_output=True,
+                env=env,
+            )
+            return time.perf_counter() - start, len(list(Path(outdir).glob("*.pdf")))
+
         # The same conventions as ODT documents (the conversion to ODT is not timed).
-        subprocess.run(
-            [
-                soffice,
-                "--headless",
-                "--infilter=HTML (StarWriter)",
-                "--convert-to",
-                "odt",
-                "--outdir",
-                str(folder),
-                *htmls,
-            ],
-            check=True,
-            capture_output=True,
-            env=env,
-        )
+        convert("odt", str(folder), htmls, "--infilter=HTML (StarWriter)")
         odts = sorted(str(p) for p in folder.glob("c*.odt"))
-        start = time.perf_counter()
-        subprocess.run(
-            [soffice, "--headless", "--convert-to", "pdf", "--outdir", str(folder / "pdf"), *odts],
-            check=True,
-            capture_output=True,
-            env=env,
-        )
-        batch = time.perf_counter() - start
+        batch, produced = convert("pdf", str(folder / "pdf"), odts)
         # The issue's yardstick is the plain export above. For comparison, the closest to
         # our job LibreOffice offers: PDF/A-3b (it has no PDF/A-3a) with tags.
-        start = time.perf_counter()
-        subprocess.run(
-            [
-                soffice,
-                "--headless",
-                "--convert-to",
-                "pdf:writer_pdf_Export:" + LIBREOFFICE_ARCHIVAL,
-                "--outdir",
-                str(folder / "pdfa"),
-                *odts,
-            ],
-            check=True,
-            capture_output=True,
-            env=env,
+        archival_batch, archival_produced = convert(
+            "pdf:writer_pdf_Export:" + LIBREOFFICE_ARCHIVAL, str(folder / "pdfa"), odts
         )
-        archival_batch = time.perf_counter() - start
-        archival_produced = len(list((folder / "pdfa").glob("*.pdf")))
-        start = time.perf_counter()
-        subprocess.run(
-            [
-                soffice,
-                "--headless",
-                "--convert-to",
-                "pdf",
-                "--outdir",
-                str(folder / "one"),
-                odts[0],
-            ],
-            check=True,
-            capture_output=True,
-            env=env,
-        )
-        single = time.perf_counter() - start
-        produced = len(list((folder / "pdf").glob("*.pdf")))
+        single, _ = convert("pdf", str(folder / "one"), odts[:1])
     # Ours on the same conventions, in one warm process, right after LibreOffice's batch.
     start = time.perf_counter()
     for pk in pks:
