@@ -1,5 +1,8 @@
 import pytest
+from django.conf import settings
 from django.core.management import call_command
+
+from tests.roles import PASSWORD
 
 CHROMIUM_ARGS = [
     "--headless",
@@ -37,7 +40,7 @@ def browser():
 
 @pytest.fixture
 def page(browser):
-    context = browser.new_context(accept_downloads=True, locale="fr-FR")
+    context = browser.new_context(accept_downloads=True, locale="fr-FR", viewport=VIEWPORT)
     page = context.new_page()
     yield page
     context.close()
@@ -46,3 +49,33 @@ def page(browser):
 @pytest.fixture
 def live_seed_data(transactional_db):
     call_command("loaddata", "reference", "demo", verbosity=0)
+
+
+# Every journey runs at the width a rectorat laptop shows: 1366×900.
+VIEWPORT = {"width": 1366, "height": 900}
+# Screenshots are test output, never committed (see .gitignore).
+SCREENSHOT_DIR = settings.BASE_DIR / "test-output" / "screenshots"
+
+
+@pytest.fixture
+def screenshot(page, request):
+    """screenshot("etape") saves a full-page PNG named after the test and the step."""
+
+    def take(step):
+        SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+        path = SCREENSHOT_DIR / f"{request.node.name}-{step}.png"
+        page.screenshot(path=path, full_page=True)
+        return path
+
+    return take
+
+
+def log_in(page, live_server, user):
+    """From the admin's login page, as a person types it."""
+    page.goto(f"{live_server.url}/admin/")
+    page.get_by_label("Nom d’utilisateur").fill(user.username)
+    page.get_by_label("Mot de passe").fill(PASSWORD)
+    page.get_by_role("button", name="Connexion").click()
+    page.get_by_role("link", name="Déconnexion").or_(
+        page.get_by_role("button", name="Déconnexion")
+    ).first.wait_for()

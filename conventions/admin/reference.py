@@ -1,0 +1,144 @@
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.html import format_html
+
+from conventions.admin.common import admin_paths, issued_zip, pdf_response
+from conventions.models import (
+    Convention,
+    ConventionTemplate,
+    SchoolYear,
+    Signatory,
+    Tariff,
+)
+from conventions.pdf import ConventionDocument
+
+
+class TariffInline(admin.TabularInline):
+    model = Tariff
+    extra = 0
+    fields = ["academie", "rate"]
+
+
+class SignatoryInline(admin.StackedInline):
+    model = Signatory
+    extra = 0
+    fields = ["academie", "name", "title_lines"]
+
+
+@admin.register(SchoolYear)
+class SchoolYearAdmin(admin.ModelAdmin):
+    list_display = ["label", "end_date", "zip_links"]
+    search_fields = ["label"]
+    inlines = [TariffInline, SignatoryInline]
+
+    def get_urls(self):
+        return [*admin_paths(self, [("<int:pk>/zip/", self.zip_view, "zip")]), *super().get_urls()]
+
+    @admin.display(description="conventions émises (ZIP)")
+    def zip_links(self, obj):
+        url = reverse("admin:conventions_schoolyear_zip", args=[obj.pk])
+        return format_html(
+            '<a href="{}">toutes</a> · <a href="{}?academie=16">Toulouse</a> · '
+            '<a href="{}?academie=11">Montpellier</a>',
+            url,
+            url,
+            url,
+        )
+
+    def zip_view(self, request, pk):
+        school_year = get_object_or_404(SchoolYear, pk=pk)
+        if not self.has_view_permission(request, school_year):
+            raise Http404
+        conventions = (
+            Convention.objects.issued()
+            .active()
+            .filter(school_year=school_year)
+            .select_related("school_year", "academie", "commune")
+            .order_by("academie__code", "commune__insee_code")
+        )
+        name = f"conventions-{school_year.label}"
+        if code := request.GET.get("academie"):
+            conventions = conventions.filter(academie__code=code)
+            name += f"-{code}"
+        return FileResponse(issued_zip(conventions), as_attachment=True, filename=f"{name}.zip")
+
+
+@admin.register(Tariff)
+class TariffAdmin(admin.ModelAdmin):
+    list_display = ["school_year", "academie", "rate"]
+    list_filter = ["school_year", "academie"]
+    search_fields = ["school_year__label", "academie__name"]
+    list_select_related = ["school_year", "academie"]
+
+
+@admin.register(Signatory)
+class SignatoryAdmin(admin.ModelAdmin):
+    list_display = ["name", "academie", "school_year", "first_title"]
+    list_filter = ["school_year", "academie"]
+    search_fields = ["name", "title_lines"]
+    list_select_related = ["school_year", "academie"]
+
+    @admin.display(description="qualité")
+    def first_title(self, obj):
+        return obj.titles[0] if obj.titles else ""
+
+
+@admin.register(ConventionTemplate)
+class ConventionTemplateAdmin(admin.ModelAdmin):
+    list_display = ["name", "school_year", "academie_display"]
+    list_filter = ["school_year", "academie"]
+    search_fields = ["name", "body"]
+    list_select_related = ["school_year", "academie"]
+    change_form_template = "admin/conventions/conventiontemplate/change_form.html"
+
+    @admin.display(description="académie", ordering="academie__name")
+    def academie_display(self, obj):
+        return obj.academie or "toutes"
+
+    def get_urls(self):
+        return [
+            *admin_paths(
+                self,
+                [
+                    ("<int:pk>/preview/", self.preview_view, "preview"),
+                    ("<int:pk>/duplicate/", self.duplicate_view, "duplicate"),
+                ],
+            ),
+            *super().get_urls(),
+        ]
+
+    def preview_view(self, request, pk):
+        template = get_object_or_404(
+            ConventionTemplate.objects.select_related("school_year", "academie"), pk=pk
+        )
+        if not self.has_view_permission(request, template):
+            raise Http404
+        try:
+            pdf = ConventionDocument.sample(template).render(draft=True)
+        except ValidationError as error:
+            self.message_user(request, " ".join(error.messages), messages.ERROR)
+            return HttpResponseRedirect(
+                reverse("admin:conventions_conventiontemplate_change", args=[pk])
+            )
+        return pdf_response(pdf, f"apercu-{template.school_year}.pdf", attachment=False)
+
+    def duplicate_view(self, request, pk):
+        template = get_object_or_404(ConventionTemplate, pk=pk)
+        if request.method != "POST" or not self.has_add_permission(request):
+            raise Http404
+        try:
+            copy = template.duplicate_for_next_year()
+        except ValidationError as error:
+            self.message_user(request, " ".join(error.messages), messages.ERROR)
+            return HttpResponseRedirect(
+                reverse("admin:conventions_conventiontemplate_change", args=[pk])
+            )
+        self.message_user(
+            request, f"Modèle copié pour {copy.school_year} : relisez-le.", messages.SUCCESS
+        )
+        return HttpResponseRedirect(
+            reverse("admin:conventions_conventiontemplate_change", args=[copy.pk])
+        )

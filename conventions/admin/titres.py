@@ -1,0 +1,247 @@
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.core.exceptions import ValidationError
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from import_export.admin import ExportMixin
+from import_export.forms import ExportForm
+
+from communes.changelists import ChangelistRowsMixin
+from conventions import billing
+from conventions.admin.common import status_badge
+from conventions.exports import TitreResource, TitresCSV, TitresXLSX
+from conventions.models import (
+    Titre,
+)
+from conventions.templatetags.money import euros
+
+# Titres de perception ------------------------------------------------------------------
+
+
+class MarkPaidForm(forms.Form):
+    paid_on = forms.DateField(
+        label="date de paiement", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    amount_paid = forms.DecimalField(
+        label="montant payé (€)",
+        max_digits=10,
+        decimal_places=2,
+        required=False,
+        help_text="laisser vide si le montant dû a été payé ; un écart sera signalé",
+    )
+
+
+class CancelTitreForm(forms.Form):
+    reason = forms.CharField(
+        label="motif de l'annulation", widget=forms.Textarea(attrs={"rows": 3, "cols": 60})
+    )
+
+
+@admin.register(Titre)
+class TitreAdmin(ChangelistRowsMixin, ExportMixin, admin.ModelAdmin):
+    resource_classes = [TitreResource]
+    formats = [TitresCSV, TitresXLSX]
+    export_form_class = ExportForm
+    list_display = [
+        "number_display",
+        "debtor_name",
+        "academie",
+        "exercice",
+        "school_year",
+        "amount_display",
+        "titre_status",
+        "issue_date",
+        "paid_on",
+        "amount_paid_display",
+    ]
+    list_filter = ["exercice", "academie", "status", "convention__school_year"]
+    search_fields = [
+        "number",
+        "debtor_name",
+        "debtor_siret",
+        "convention__commune__name",
+        "convention__commune__insee_code",
+    ]
+    list_select_related = ["academie", "convention__school_year"]
+    list_per_page = 50
+    actions = ["issue_selected", "mark_paid_selected", "cancel_selected"]
+    fieldsets = [
+        (None, {"fields": ["number", "status", "exercice", "issue_date", "convention_link"]}),
+        (
+            "Débiteur",
+            {
+                "fields": [
+                    "debtor_name",
+                    "debtor_siret",
+                    "debtor_address",
+                    "debtor_service_code",
+                    "debtor_engagement_number",
+                ]
+            },
+        ),
+        ("Objet et montant", {"fields": ["object", "school_count", "rate", "amount"]}),
+        ("Paiement", {"fields": ["paid_on", "amount_paid", "cancelled_at", "cancel_reason"]}),
+    ]
+    readonly_fields = [
+        "number",
+        "status",
+        "exercice",
+        "issue_date",
+        "convention_link",
+        "debtor_name",
+        "debtor_siret",
+        "debtor_address",
+        "debtor_service_code",
+        "debtor_engagement_number",
+        "object",
+        "school_count",
+        "rate",
+        "amount",
+        "paid_on",
+        "amount_paid",
+        "cancelled_at",
+        "cancel_reason",
+    ]
+
+    # Titres are written by their workflow only, and never deleted: their numbers must
+    # stay without gaps.
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_export_permission(self, request):
+        return request.user.has_perm("conventions.export_titre")
+
+    def has_issue_permission(self, request):
+        return request.user.has_perm("conventions.issue_titre")
+
+    def has_mark_paid_permission(self, request):
+        return request.user.has_perm("conventions.mark_paid_titre")
+
+    def has_cancel_permission(self, request):
+        return request.user.has_perm("conventions.cancel_titre")
+
+    def get_export_filename(self, request, queryset, file_format):
+        return f"titres-{timezone.localdate():%Y-%m-%d}.{file_format.get_extension()}"
+
+    # Display ---------------------------------------------------------------------------
+
+    @admin.display(description="numéro", ordering="sequence")
+    def number_display(self, obj):
+        return obj.number or "à attribuer"
+
+    @admin.display(description="année scolaire", ordering="convention__school_year__label")
+    def school_year(self, obj):
+        return obj.convention.school_year
+
+    @admin.display(description="montant TTC", ordering="amount")
+    def amount_display(self, obj):
+        return euros(obj.amount)
+
+    @admin.display(description="statut", ordering="status")
+    def titre_status(self, obj):
+        return status_badge(obj)
+
+    @admin.display(description="montant payé", ordering="amount_paid")
+    def amount_paid_display(self, obj):
+        if obj.amount_paid is None:
+            return ""
+        if obj.payment_differs:
+            return format_html(
+                '<span class="entconv-flag" title="{}">⚠ {}</span>',
+                f"différent du montant dû ({euros(obj.amount)})",
+                euros(obj.amount_paid),
+            )
+        return euros(obj.amount_paid)
+
+    @admin.display(description="convention")
+    def convention_link(self, obj):
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("admin:conventions_convention_change", args=[obj.convention_id]),
+            obj.convention.reference,
+        )
+
+    # Actions ---------------------------------------------------------------------------
+
+    def report(self, request, done, errors, singular, plural):
+        if done:
+            self.message_user(
+                request, f"{done} {singular if done == 1 else plural}.", messages.SUCCESS
+            )
+        for error in errors:
+            self.message_user(request, error, messages.ERROR)
+
+    def confirm(self, request, queryset, action, form, title, template):
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": title,
+            "titres": queryset.select_related("academie"),
+            "form": form,
+            "action": action,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, f"admin/conventions/titre/{template}.html", context)
+
+    @admin.action(description="Émettre les titres sélectionnés", permissions=["issue"])
+    def issue_selected(self, request, queryset):
+        done, errors = 0, []
+        for titre in queryset.order_by("pk"):
+            try:
+                billing.issue(titre)
+            except ValidationError as error:
+                errors.append(" ".join(error.messages))
+            else:
+                done += 1
+        self.report(request, done, errors, "titre émis", "titres émis")
+
+    @admin.action(description="Marquer payés…", permissions=["mark_paid"])
+    def mark_paid_selected(self, request, queryset):
+        form = MarkPaidForm(request.POST if "apply" in request.POST else None)
+        if form.is_valid():
+            done, errors = 0, []
+            for titre in queryset.order_by("pk"):
+                try:
+                    billing.mark_paid(
+                        titre,
+                        paid_on=form.cleaned_data["paid_on"],
+                        amount=form.cleaned_data["amount_paid"],
+                    )
+                except ValidationError as error:
+                    errors.append(" ".join(error.messages))
+                else:
+                    done += 1
+            self.report(request, done, errors, "titre marqué payé", "titres marqués payés")
+            return None
+        if not form.is_bound:
+            form = MarkPaidForm(initial={"paid_on": timezone.localdate()})
+        return self.confirm(
+            request, queryset, "mark_paid_selected", form, "Marquer des titres payés", "mark_paid"
+        )
+
+    @admin.action(description="Annuler les titres…", permissions=["cancel"])
+    def cancel_selected(self, request, queryset):
+        form = CancelTitreForm(request.POST if "apply" in request.POST else None)
+        if form.is_valid():
+            done, errors = 0, []
+            for titre in queryset.order_by("pk"):
+                try:
+                    billing.cancel(titre, reason=form.cleaned_data["reason"])
+                except ValidationError as error:
+                    errors.append(" ".join(error.messages))
+                else:
+                    done += 1
+            self.report(request, done, errors, "titre annulé", "titres annulés")
+            return None
+        return self.confirm(
+            request, queryset, "cancel_selected", form, "Annuler des titres", "cancel"
+        )

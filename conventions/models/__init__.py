@@ -1,0 +1,42 @@
+# One module per part of the domain; the names are re-exported so that imports (and the
+# migrations' references) stay `conventions.models.X`.
+from conventions.models.batches import IssuingBatch
+from conventions.models.conventions import (
+    FROZEN_FIELDS,
+    SNAPSHOT_FIELDS,
+    Convention,
+    ConventionQuerySet,
+    Enrollment,
+    frozen_error,
+)
+from conventions.models.reference import (
+    ConventionTemplate,
+    SchoolYear,
+    Signatory,
+    Tariff,
+    hash_access_token,
+    storages_private,
+    validate_school_year_label,
+)
+from conventions.models.titres import AMOUNT_FROZEN_MESSAGE, Titre, TitreCounter, TitreQuerySet
+
+__all__ = [
+    "AMOUNT_FROZEN_MESSAGE",
+    "FROZEN_FIELDS",
+    "SNAPSHOT_FIELDS",
+    "Convention",
+    "ConventionQuerySet",
+    "ConventionTemplate",
+    "Enrollment",
+    "IssuingBatch",
+    "SchoolYear",
+    "Signatory",
+    "Tariff",
+    "Titre",
+    "TitreCounter",
+    "TitreQuerySet",
+    "frozen_error",
+    "hash_access_token",
+    "storages_private",
+    "validate_school_year_label",
+]
