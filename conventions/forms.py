@@ -1,8 +1,9 @@
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.formats import number_format
 from pypdf import PdfReader
-from pypdf.errors import PyPdfError
+from pypdf.errors import DependencyError, PyPdfError
 
 from conventions.validators import ACTES_EXAMPLE, validate_act_identifier
 
@@ -29,12 +30,28 @@ def check_pdf(upload):
             params={"name": upload.name},
         )
     upload.seek(0)
+    encrypted, pages = False, 0
     try:
-        pages = len(PdfReader(upload).pages)
+        reader = PdfReader(upload)
+        # Before anything else: pages of an encrypted file are not what staff could read,
+        # and an empty user password would otherwise let one through.
+        encrypted = reader.is_encrypted
+        if not encrypted:
+            pages = len(reader.pages)
+    except DependencyError:
+        # Raised while pypdf tries the empty password on an AES-encrypted file.
+        encrypted = True
     except (PyPdfError, ValueError, KeyError, TypeError, IndexError, AttributeError):
         # pypdf reports a damaged file through several exception types.
-        pages = 0
+        pass
     upload.seek(0)
+    if encrypted:
+        raise ValidationError(
+            "Le fichier « %(name)s » est un PDF chiffré (protégé par mot de passe) : "
+            "enregistrez-le sans protection ni mot de passe puis redéposez-le.",
+            code="encrypted_pdf",
+            params={"name": upload.name},
+        )
     if pages < 1:
         raise ValidationError(
             "Le fichier « %(name)s » est un PDF endommagé ou illisible : enregistrez-le de "
@@ -70,6 +87,29 @@ class SignedCopyForm(forms.Form):
         check_pdf(upload)
         return upload
 
+    def clean_act_date(self):
+        act_date = self.cleaned_data["act_date"]
+        today = timezone.localdate()
+        if act_date > today:
+            raise ValidationError(
+                "La date de l'acte (%(date)s) est dans le futur : indiquez la date de la "
+                "délibération déjà prise.",
+                code="act_in_future",
+                params={"date": act_date.strftime("%d/%m/%Y")},
+            )
+        issued_on = self.convention.issued_at and timezone.localdate(self.convention.issued_at)
+        if issued_on and act_date < issued_on:
+            raise ValidationError(
+                "La date de l'acte (%(date)s) précède l'émission de la convention "
+                "(%(issued)s) : l'acte qui l'approuve ne peut pas être plus ancien.",
+                code="act_before_issue",
+                params={
+                    "date": act_date.strftime("%d/%m/%Y"),
+                    "issued": issued_on.strftime("%d/%m/%Y"),
+                },
+            )
+        return act_date
+
     def clean(self):
         cleaned = super().clean()
         if "act_identifier" in cleaned:
@@ -77,6 +117,7 @@ class SignedCopyForm(forms.Form):
                 cleaned["act_identifier"] = validate_act_identifier(
                     cleaned["act_identifier"],
                     siren=self.convention.collectivite.siren,
+                    departement=self.convention.commune.departement.code,
                     act_date=cleaned.get("act_date"),
                 )
             except ValidationError as error:
