@@ -1,6 +1,7 @@
 """Issued conventions for the portal tests: the real issuing for Céret, a quick stand-in
 for unit tests that only need the frozen fields and some PDF bytes."""
 
+import datetime
 import hashlib
 import io
 
@@ -54,5 +55,9 @@ def issued_ceret():
         commune__insee_code="66049", school_year__label="2026-2027"
     )
     convention = issue(convention)
+    # Issued on its document date, as staff would have, so that an act of June 2026 (the
+    # real one's date) falls between the issue and today.
+    convention.issued_at = datetime.datetime(2026, 5, 21, 10, tzinfo=datetime.UTC)
+    Convention.objects.filter(pk=convention.pk).update(issued_at=convention.issued_at)
     token = convention.new_access_link()
     return convention, token

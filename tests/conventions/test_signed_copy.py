@@ -125,6 +125,31 @@ def png_bytes():
             "la date 03/06/2026 ne correspond pas à la date de l&#x27;acte saisie (04/06/2026)",
         ),
         ({"content": make_pdf(), "act_date": ""}, "Ce champ est obligatoire"),
+        (
+            {
+                "content": make_pdf(),
+                "act_date": "2099-12-31",
+                "identifier": "066-216600494-20991231-DCM1212026-DE",
+            },
+            "La date de l&#x27;acte (31/12/2099) est dans le futur",
+        ),
+        (
+            {
+                "content": make_pdf(),
+                "act_date": "1900-01-01",
+                "identifier": "066-216600494-19000101-DCM1212026-DE",
+            },
+            "La date de l&#x27;acte (01/01/1900) précède l&#x27;émission de la convention "
+            "(21/05/2026)",
+        ),
+        (
+            {"content": make_pdf(), "identifier": "999-216600494-20260603-DCM1212026-DE"},
+            "le département 999 n&#x27;est pas celui de la collectivité (066)",
+        ),
+        (
+            {"content": make_pdf(), "identifier": "066-216600494-20260603-DCM1212026-ZZ"},
+            "la nature ZZ n&#x27;existe pas dans @ctes",
+        ),
     ],
     ids=[
         "png-renamed-pdf",
@@ -135,6 +160,10 @@ def png_bytes():
         "bad-date",
         "date-mismatch",
         "no-date",
+        "future-act",
+        "act-before-issue",
+        "other-departement",
+        "unknown-nature",
     ],
 )
 def test_refused_upload_stores_nothing(
