@@ -3,8 +3,9 @@
 Two kinds of page, two rules:
 
 - A convention's private page is keyed on a digest of everything it shows: the convention's
-  row (status, dates, frozen figures and labels, signed copy…) and the names of its related
-  rows, all read by the one query the view makes anyway. A change to any of them gives a new
+  row (status, dates, frozen figures and labels, signed copy…), the names of its related
+  rows and whether a replacement was opened, all read by the one query the view makes
+  anyway. A change to any of them gives a new
   key: the page can never be stale. The cached HTML holds neither the token (the PDF link is
   relative) nor a CSRF token (a placeholder, replaced at each request).
 - The fee simulator reads reference data (communes, schools, rates) that changes a few times a
@@ -40,6 +41,8 @@ def convention_state(convention):
         convention.commune.insee_code,
         str(convention.school_year),
         str(convention.academie),
+        # Opening a replacement changes the cancelled page, not the cancelled row.
+        getattr(convention, "has_replacement", None),
     )
     return row, related
 

@@ -22,4 +22,9 @@ urlpatterns = [
     path("simulateur/", views.simulator, name="simulator"),
     path("convention/<token:token>/", views.portal, name="portal"),
     path("convention/<token:token>/convention.pdf", views.portal_pdf, name="portal_pdf"),
+    path(
+        "convention/<token:token>/convention-signee.pdf",
+        views.portal_signed_pdf,
+        name="portal_signed_pdf",
+    ),
 ]

@@ -1,5 +1,7 @@
+from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404
+from django.db.models import Exists, OuterRef
+from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
@@ -110,32 +112,57 @@ PORTAL_RELATED_FIELDS = (
     "collectivite__name",
     "commune__name",
     "commune__insee_code",
+    "commune__departement__code",
     "school_year__label",
     "academie__name",
     "academie__code",
 )
 
 
-def get_convention_or_404(token):
-    # Every column of the convention, only the names of its related rows: fewer columns to
-    # build and read on each view.
+def get_convention(token):
+    """The convention a private link opens, or None when the link does not (or no longer)
+    work. Every column of the convention, only the names of its related rows: fewer columns
+    to build and read on each view."""
     found = list(
         Convention.objects.with_access_token(token)
-        .select_related("collectivite", "commune", "school_year", "academie")
+        .select_related("collectivite", "commune__departement", "school_year", "academie")
         .only(*(field.name for field in Convention._meta.concrete_fields), *PORTAL_RELATED_FIELDS)
+        # Whether a replacement was opened: the cancelled page says a new one will come.
+        .annotate(has_replacement=Exists(Convention.objects.filter(replaces=OuterRef("pk"))))
         .order_by()[:1]
     )
-    if not found:
-        raise Http404
-    return found[0]
+    return found[0] if found else None
+
+
+def link_unavailable(request):
+    # Rendered here rather than through Http404, so that the mairie reads what to do even
+    # with DEBUG on (Django's debug 404 page otherwise).
+    return render(
+        request,
+        "conventions/portal/unavailable.html",
+        {"link_expired": True, "contact_email": settings.PORTAL_CONTACT_EMAIL},
+        status=404,
+    )
+
+
+def convention_gone(request):
+    return render(
+        request,
+        "conventions/portal/unavailable.html",
+        {"cancelled": True, "contact_email": settings.PORTAL_CONTACT_EMAIL},
+        status=410,
+    )
 
 
 @never_cache
 @limit_per_ip("portal")
 @require_http_methods(["GET", "POST"])
 def portal(request, token):
-    convention = get_convention_or_404(token)
-    if request.method == "POST" and convention.can_receive_signed_copy():
+    convention = get_convention(token)
+    if convention is None:
+        return link_unavailable(request)
+    accepts_copy = convention.can_receive_signed_copy() or convention.can_replace_signed_copy()
+    if request.method == "POST" and accepts_copy:
         form = SignedCopyForm(request.POST, request.FILES, convention=convention)
         if form.is_valid():
             try:
@@ -148,8 +175,11 @@ def portal(request, token):
         form = None
     context = {
         "can_upload": convention.can_receive_signed_copy(),
+        "can_replace": convention.can_replace_signed_copy(),
         "just_uploaded": request.GET.get("depot") == "ok",
         "is_cancelled": convention.status == ConventionStatus.ANNULEE,
+        # Say that staff were told only when someone was.
+        "staff_notified": bool(settings.STAFF_NOTIFICATION_EMAILS),
     }
     if form is None:
         # The unbound page only depends on the convention's state: rendered once per state.
@@ -158,28 +188,52 @@ def portal(request, token):
             PORTAL_TEMPLATE,
             convention,
             lambda: {**context, "form": SignedCopyForm(convention=convention)},
-            variant=(context["just_uploaded"],),
+            variant=(context["just_uploaded"], context["staff_notified"]),
         )
     return render(request, PORTAL_TEMPLATE, {**context, "convention": convention, "form": form})
+
+
+def convention_for_download(token, *fields):
+    # Only what the download needs: the widest query costs more than the file itself.
+    return (
+        Convention.objects.with_access_token(token)
+        .select_related("commune", "school_year")
+        .only("status", *fields, "commune__name", "school_year__label")
+        .order_by()
+        .first()
+    )
 
 
 @never_cache
 @limit_per_ip("portal")
 @require_GET
 def portal_pdf(request, token):
-    # Only what the download needs: the widest query costs more than the file itself.
-    convention = (
-        Convention.objects.with_access_token(token)
-        .select_related("commune", "school_year")
-        .only("pdf", "commune__name", "school_year__label")
-        .order_by()
-        .first()
-    )
+    convention = convention_for_download(token, "pdf")
     if convention is None or not convention.pdf:
-        raise Http404
+        return link_unavailable(request)
+    if convention.status == ConventionStatus.ANNULEE:
+        # A cancelled document must not be signed: no longer served.
+        return convention_gone(request)
     return FileResponse(
         convention.pdf.open("rb"),
         as_attachment=True,
         filename=convention.portal_filename(),
+        content_type="application/pdf",
+    )
+
+
+@never_cache
+@limit_per_ip("portal")
+@require_GET
+def portal_signed_pdf(request, token):
+    convention = convention_for_download(token, "signed_pdf")
+    if convention is None or not convention.signed_pdf:
+        return link_unavailable(request)
+    if convention.status == ConventionStatus.ANNULEE:
+        return convention_gone(request)
+    return FileResponse(
+        convention.signed_pdf.open("rb"),
+        as_attachment=True,
+        filename=convention.portal_filename().removesuffix(".pdf") + "-signee.pdf",
         content_type="application/pdf",
     )

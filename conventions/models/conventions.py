@@ -418,6 +418,10 @@ class Convention(models.Model):
     def can_receive_signed_copy(self):
         return self.can_transition_to(ConventionStatus.SIGNEE_COLLECTIVITE)
 
+    def can_replace_signed_copy(self):
+        # The mairie may correct its copy until the académie has signed that very copy.
+        return self.status == ConventionStatus.SIGNEE_COLLECTIVITE and bool(self.signed_pdf)
+
     # Schools ---------------------------------------------------------------------------
 
     def schools_outside_communes(self):

@@ -78,7 +78,7 @@ def test_a_change_of_the_convention_shows_at_once(client, ceret):
 
     convention.transition_to(ConventionStatus.ANNULEE, reason="Erreur de commune")
     content = client.get(url).content.decode()
-    assert "Cette convention a été annulée : Erreur de commune." in content
+    assert "Cette convention a été annulée le" in content
     assert "Déposer la convention signée" not in content
 
 

@@ -80,8 +80,10 @@ def test_signed_copy_is_stored_privately_and_staff_told(
     page = client.get(response["Location"]).content.decode()
     assert "la convention signée a bien été déposée" in page
     assert "signée par la collectivité" in page
-    # The form is gone: a second copy cannot be sent.
-    assert 'enctype="multipart/form-data"' not in page
+    assert "Le service ENT-École en est averti." in page
+    # Its own copy to download, and a form to replace it until the académie signs.
+    assert 'href="convention-signee.pdf"' in page
+    assert "Remplacer la convention signée" in page
 
 
 def test_lowercase_identifier_is_accepted_and_normalised(client, ceret):
@@ -206,3 +208,61 @@ def test_staff_download_the_signed_copy_from_the_admin(client, admin_client, cer
     assert b"".join(response.streaming_content) == signed
     # Not for the public, even with the URL.
     assert client.get(download).status_code == 302
+
+
+def test_without_staff_address_the_page_does_not_say_staff_were_told(
+    client, ceret, settings, mailoutbox
+):
+    settings.STAFF_NOTIFICATION_EMAILS = []
+    _, token = ceret
+    response = upload(client, token, content=make_pdf())
+    page = client.get(response["Location"]).content.decode()
+    assert "la convention signée a bien été déposée" in page
+    assert "averti" not in page
+    assert mailoutbox == []
+
+
+def test_the_mairie_downloads_and_replaces_its_copy_until_the_academie_signs(
+    client, ceret, staff_emails, mailoutbox, django_capture_on_commit_callbacks, private_storage
+):
+    convention, token = ceret
+    first, second = make_pdf(pages=1), make_pdf(pages=2)
+    upload(client, token, content=first)
+    own = client.get(reverse("conventions:portal_signed_pdf", args=[token]))
+    assert own["Content-Disposition"] == (
+        'attachment; filename="convention-ent-ecole-2026-2027-ceret-signee.pdf"'
+    )
+    assert b"".join(own.streaming_content) == first
+    convention.refresh_from_db()
+    first_name = convention.signed_pdf.name
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = upload(
+            client,
+            token,
+            content=second,
+            identifier="066-216600494-20260604-DCM1212027-DE",
+            act_date="2026-06-04",
+        )
+    assert response.status_code == 302
+    convention.refresh_from_db()
+    assert convention.status == "signee_collectivite"
+    assert convention.act_identifier == "066-216600494-20260604-DCM1212027-DE"
+    with convention.signed_pdf.open("rb") as stored:
+        assert stored.read() == second
+    # The replaced file is gone from the private folder.
+    assert not (Path(private_storage.location) / first_name).exists()
+    assert [mail.subject for mail in mailoutbox] == [
+        "Convention signée remplacée : Céret (ENT-2026-2027-11-66049-01)"
+    ]
+    assert "un nouvel exemplaire" in mailoutbox[0].body
+
+    convention.transition_to("signee_academie")
+    page = client.get(reverse("conventions:portal", args=[token])).content.decode()
+    assert "Remplacer la convention signée" not in page
+    assert "ne peut plus être remplacé" in page
+    response = upload(client, token, content=first)
+    assert response.status_code == 200
+    convention.refresh_from_db()
+    with convention.signed_pdf.open("rb") as stored:
+        assert stored.read() == second
