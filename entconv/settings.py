@@ -145,6 +145,8 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="ent-ecole@region-academi
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 STAFF_NOTIFICATION_EMAILS = env.list("STAFF_NOTIFICATION_EMAILS", default=[])
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
+# The address a mairie writes to for a new link (shown when its link no longer works).
+PORTAL_CONTACT_EMAIL = env("PORTAL_CONTACT_EMAIL", default=DEFAULT_FROM_EMAIL)
 
 # Security: everything below is on in production, driven by the environment.
 SECURE_SSL_REDIRECT = env("SECURE_SSL_REDIRECT")
