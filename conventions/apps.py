@@ -6,6 +6,10 @@ class ConventionsConfig(AppConfig):
     verbose_name = "conventions"
 
     def ready(self):
+        from django.core import checks
+
+        from conventions.checks import staff_notification_emails
         from conventions.portal_cache import connect_signals
 
         connect_signals()
+        checks.register(staff_notification_emails, checks.Tags.security, deploy=True)
