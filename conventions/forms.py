@@ -133,6 +133,12 @@ class SimulatorForm(forms.Form):
         required=False,
         widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
     )
+    prive = forms.BooleanField(
+        label="Compter aussi les écoles privées de la commune",
+        help_text="Une convention inscrit les écoles publiques ; une école privée seulement "
+        "si la collectivité le décide.",
+        required=False,
+    )
 
     def __init__(self, *args, school_years, **kwargs):
         # The years are read once by the view: a ModelChoiceField would query them again to

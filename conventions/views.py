@@ -14,7 +14,7 @@ from conventions.models import Convention, SchoolYear, Tariff
 from conventions.portal_cache import render_convention_page, render_public_page
 from conventions.ratelimit import limit_per_ip
 from conventions.signed_copies import receive_signed_copy
-from schools.enums import SchoolStatus
+from schools.enums import SchoolStatus, Sector
 from schools.models import School
 
 SIMULATOR_MAX_RESULTS = 20
@@ -73,7 +73,9 @@ def simulator_context(request):
         else:
             chosen = communes[0] if len(communes) == 1 else None
         if chosen is not None:
-            context["result"] = simulate(chosen, school_year)
+            context["result"] = simulate(
+                chosen, school_year, include_private=form.cleaned_data["prive"]
+            )
         context["communes"] = communes
         context["school_year"] = school_year
     return context
@@ -87,13 +89,18 @@ def first_communes(queryset):
     )
 
 
-def simulate(commune, school_year):
+def simulate(commune, school_year, *, include_private=False):
     academie = commune.departement.academie
     schools = list(
         School.objects.filter(commune=commune, status=SchoolStatus.OUVERT)
         .select_related("commune__departement")
         .order_by("name")
     )
+    # As a convention counts: public schools; a private one only if the collectivité
+    # chooses to enrol it, hence listed apart and counted on request.
+    public = [school for school in schools if school.sector == Sector.PUBLIC]
+    private = [school for school in schools if school.sector != Sector.PUBLIC]
+    counted = len(public) + (len(private) if include_private else 0)
     rate = (
         Tariff.objects.filter(school_year=school_year, academie=academie)
         .values_list("rate", flat=True)
@@ -102,8 +109,10 @@ def simulate(commune, school_year):
     return {
         "commune": commune,
         "academie": academie,
-        "schools": schools,
-        "fee": Fee(school_count=len(schools), rate=rate) if rate is not None else None,
+        "schools": public,
+        "private_schools": private,
+        "include_private": include_private,
+        "fee": Fee(school_count=counted, rate=rate) if rate is not None else None,
     }
 
 

@@ -98,17 +98,17 @@ def simulate(client, **params):
 
 def test_a_repeated_simulation_runs_no_query(client, seed_data, django_assert_num_queries):
     first = simulate(client, school_year="2026-2027", q="ceret")
-    assert "Écoles ouvertes (4)" in first
+    assert "Écoles publiques ouvertes (4)" in first
     with django_assert_num_queries(0):
         assert simulate(client, school_year="2026-2027", q="ceret") == first
 
 
 def test_a_school_closed_or_a_rate_changed_in_the_admin_shows_at_once(client, seed_data):
-    assert "Écoles ouvertes (4)" in simulate(client, school_year="2026-2027", q="ceret")
+    assert "Écoles publiques ouvertes (4)" in simulate(client, school_year="2026-2027", q="ceret")
     school = School.objects.get(uai="0660560A")
     school.status = SchoolStatus.FERME
     school.save()
-    assert "Écoles ouvertes (3)" in simulate(client, school_year="2026-2027", q="ceret")
+    assert "Écoles publiques ouvertes (3)" in simulate(client, school_year="2026-2027", q="ceret")
 
     tariff = Tariff.objects.get(school_year__label="2026-2027", academie__code="11")
     tariff.rate = "43.00"
@@ -129,7 +129,7 @@ def test_an_annuaire_import_shows_at_once(client, db, django_capture_on_commit_c
     assert not report.refused
     after = simulate(client, school_year="2026-2027", q="ceret")
     assert "Céret" in after
-    assert "Écoles ouvertes" in after
+    assert "Écoles publiques ouvertes" in after
 
 
 def test_no_cache_when_disabled(client, seed_data, settings, django_assert_num_queries):

@@ -23,7 +23,7 @@ def test_normalize_name():
 def test_ceret_is_found_without_accent_and_shows_fee(client, seed_data):
     content = simulate(client, school_year="2026-2027", q="ceret")
     assert "Céret" in content
-    assert "Écoles ouvertes (4)" in content
+    assert "Écoles publiques ouvertes (4)" in content
     assert "4 écoles × 41,00\N{NO-BREAK SPACE}€ = 164,00\N{NO-BREAK SPACE}€" in content
     assert "cent soixante-quatre euros" in content
 
@@ -55,7 +55,7 @@ def test_several_communes_are_listed_then_one_chosen(client, db):
     assert "Saint-Jean-Lherm" in content
     assert 'id="simulation"' not in content
     content = simulate(client, school_year="2026-2027", q="saint jean", commune=second.insee_code)
-    assert "Écoles ouvertes (2)" in content
+    assert "Écoles publiques ouvertes (2)" in content
     assert "Aucun tarif" not in content
 
 
@@ -93,3 +93,32 @@ def test_home_page_explains_the_fee_with_the_latest_rates(client, seed_data):
     assert "Tarifs par école pour l'année scolaire 2026-2027" in content
     assert "<td>académie de Montpellier</td><td>41,00\N{NO-BREAK SPACE}€</td>" in content
     assert "4 écoles × 41,00\N{NO-BREAK SPACE}€ = 164,00\N{NO-BREAK SPACE}€" in content
+
+
+def auto_ecole_in_ceret():
+    # As the Annuaire lists it: a private primary school of Céret, which no convention counts
+    # unless the collectivité enrols it.
+    return SchoolFactory(
+        uai="0661234X",
+        name="Auto Ecole (Ecole primaire privée)",
+        kind="primaire",
+        sector="prive",
+        commune=Commune.objects.get(insee_code="66049"),
+    )
+
+
+def test_private_schools_are_listed_apart_and_not_counted_by_default(client, seed_data):
+    auto_ecole_in_ceret()
+    content = simulate(client, school_year="2026-2027", q="ceret")
+    assert "Écoles publiques ouvertes (4)" in content
+    assert "École privée de la commune (1) : non comptée" in content
+    assert "Auto Ecole (Ecole primaire privée)" in content
+    # The figure of Céret's convention.
+    assert "4 écoles × 41,00\N{NO-BREAK SPACE}€ = 164,00\N{NO-BREAK SPACE}€" in content
+
+
+def test_private_schools_are_counted_on_request(client, seed_data):
+    auto_ecole_in_ceret()
+    content = simulate(client, school_year="2026-2027", q="ceret", prive="on")
+    assert "École privée de la commune (1) : comptée" in content
+    assert "5 écoles × 41,00\N{NO-BREAK SPACE}€ = 205,00\N{NO-BREAK SPACE}€" in content
