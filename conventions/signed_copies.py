@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from conventions.enums import ConventionStatus
+from conventions.models import Convention
 
 
 def receive_signed_copy(convention, *, signed_pdf, act_date, act_identifier):
@@ -15,8 +16,6 @@ def receive_signed_copy(convention, *, signed_pdf, act_date, act_identifier):
     The caller has validated the file and the identifier (SignedCopyForm): nothing is
     written before that.
     """
-    from conventions.models import Convention
-
     with transaction.atomic():
         replaced = None
         if convention.can_receive_signed_copy():
