@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ValidationError
 
+from conventions.issuing import issue
 from conventions.models import ConventionTemplate
 from conventions.pdf import ConventionDocument, html_to_pdf, preview
 from tests.factories import SchoolYearFactory, complete_convention
@@ -99,6 +100,11 @@ def test_a_stored_text_that_references_a_file_is_not_rendered():
         preview(convention)
     with pytest.raises(ValidationError) as from_sample:
         ConventionDocument.sample(template).render(draft=True)
+    with pytest.raises(ValidationError) as from_issuing:
+        issue(convention)
 
-    for error in (from_preview, from_sample):
+    for error in (from_preview, from_sample, from_issuing):
         assert "file:///etc/passwd" in error.value.messages[0]
+    convention.refresh_from_db()
+    assert convention.status == "brouillon"
+    assert not convention.pdf
