@@ -39,7 +39,7 @@ class _Checker(HTMLParser):
             for name, value in references:
                 self.problems.append(
                     f"ligne {line} : le lien « {value} » (balise <{tag}>, attribut {name}) "
-                    "n'est pas permis, un texte de convention ne fait référence à aucun fichier "
+                    "n'est pas permis : un texte de convention ne fait référence à aucun fichier "
                     "ni à aucune adresse"
                 )
             return
