@@ -8,6 +8,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
 from functools import cache, lru_cache
+from pathlib import Path
+from urllib.parse import urlsplit
+from urllib.request import url2pathname
 
 import pydyf
 from django.conf import settings
@@ -23,6 +26,7 @@ from weasyprint.urls import URLFetcher
 from communes.models import Academie, Collectivite, Commune
 from conventions.fees import Fee
 from conventions.models import Convention, ConventionTemplate, Signatory, Tariff
+from conventions.template_html import body_problems, refusal
 
 AUTHOR = "Région académique Occitanie"
 STYLESHEET = settings.BASE_DIR / "templates" / "conventions" / "pdf" / "convention.css"
@@ -251,6 +255,13 @@ class ConventionDocument:
         }
 
     def body_html(self):
+        # A text saved before this check, or loaded from a fixture, never went through clean().
+        if problems := body_problems(self.template.body):
+            raise ValidationError(
+                "Le modèle « %(template)s » ne peut pas être imprimé. %(refusal)s",
+                code="forbidden_html",
+                params={"template": self.template.name, "refusal": refusal(problems)},
+            )
         body = BODY_ENGINE.from_string(self.template.body)
         with translation.override("fr"):
             html = body.render(Context(self.context()))
@@ -287,7 +298,32 @@ def font_config():
 def stylesheet():
     # Parsed once per process: the stylesheet and the fonts it loads are shared by every
     # document rendered afterwards (the main lever on WeasyPrint's per-document time).
-    return CSS(filename=str(STYLESHEET), font_config=font_config())
+    return CSS(
+        filename=str(STYLESHEET), font_config=font_config(), url_fetcher=LayoutFilesFetcher()
+    )
+
+
+LAYOUT_FILES = STYLESHEET.parent.resolve()
+
+
+class LayoutFilesFetcher(URLFetcher):
+    """Fetches the layout's own files (STYLESHEET's folder: CSS, fonts) and nothing else.
+
+    WeasyPrint's default fetcher follows file://, paths relative to the base URL, http(s) and
+    data: URLs, and a text's <a rel="attachment"> then embeds a server file (/etc/passwd,
+    db.sqlite3) in the PDF. The layout needs none of these, so every other URL is refused,
+    data: included: it carries no server file, but a text has no business embedding images,
+    fonts or attachments either (README: no image). WeasyPrint skips a resource whose fetch
+    raises, and logs it.
+    """
+
+    def fetch(self, url, headers=None):
+        parts = urlsplit(url)
+        if parts.scheme == "file" and parts.netloc in ("", "localhost"):
+            path = Path(url2pathname(parts.path)).resolve()
+            if path.is_relative_to(LAYOUT_FILES):
+                return super().fetch(url, headers)
+        raise ValueError(f"Ressource refusée dans une convention : {url}")
 
 
 _fetchers = threading.local()
@@ -298,7 +334,7 @@ def url_fetcher():
     # and each loads the system's CA certificates: about 25 ms, twice per document. One per
     # thread, since a fetcher keeps the request it is following a redirect for.
     if not hasattr(_fetchers, "fetcher"):
-        _fetchers.fetcher = URLFetcher()
+        _fetchers.fetcher = LayoutFilesFetcher()
     return _fetchers.fetcher
 
 

@@ -66,7 +66,12 @@ REQUIRED_COLUMNS = {
     "etat": "etat",
     "nature": "code_nature",
 }
-OPTIONAL_COLUMNS = {"siret": "SIREN_SIRET", "departement_name": "Libelle_departement"}
+OPTIONAL_COLUMNS = {
+    "siret": "SIREN_SIRET",
+    "departement_name": "Libelle_departement",
+    "address_1": "Adresse_1",
+    "address_2": "Adresse_2",
+}
 
 SKIP_OTHER_ACADEMIE = "autre académie"
 SKIP_NOT_SCHOOL = "pas une école du premier degré"
@@ -77,13 +82,15 @@ DIGITS = re.compile(r"^\d+$")
 DEPARTEMENT_CODE = re.compile(r"^(\d{3}|02[AB])$")
 INSEE_CODE = re.compile(r"^(\d{5}|2[AB]\d{3})$")
 POSTAL_CODE = re.compile(r"^\d{5}$")
-SCHOOL_FIELDS = ["name", "kind", "sector", "status", "commune"]
+# School.printed_name is staff's, never written by an import.
+SCHOOL_FIELDS = ["name", "kind", "sector", "status", "commune", "address"]
 FIELD_LABELS = {
     "name": "nom",
     "kind": "type",
     "sector": "secteur",
     "status": "état",
     "commune": "commune",
+    "address": "adresse",
 }
 
 
@@ -119,6 +126,7 @@ class SchoolRow:
     departement: str
     departement_name: str
     academie: str
+    address: str = ""
 
 
 # Sent once an import has written its schools (bulk writes send no post_save).
@@ -420,6 +428,8 @@ def parse_row(line, values, columns, width, header, reference):
         departement=departement,
         departement_name=get("departement_name"),
         academie=get("academie"),
+        # Adresse_2 often repeats Adresse_1 ("LE BOURG;LE BOURG"): each line once.
+        address="\n".join(dict.fromkeys(filter(None, [get("address_1"), get("address_2")]))),
     )
 
 
@@ -561,6 +571,7 @@ def apply_rows(rows, reference, report, dry_run):
                 "sector": row.sector,
                 "status": row.status,
                 "commune_id": reference.commune_ids[row.insee_code],
+                "address": row.address,
             }
             school = existing.get(row.uai)
             if school is None:

@@ -21,6 +21,19 @@ GENERIC_PREFIX = re.compile(
 )
 
 
+# Some annuaire names are only generic ("Ecole primaire"): the rectorat's lists then print the
+# school's locality, from its address when that names a place ("Hameau de Mathaly"), else the
+# commune. A line names no place when it is a street address or the village centre itself.
+STREET = re.compile(
+    r"^(\d|(rue|r|avenue|av|boulevard|bd|place|pl|route|rte|chemin|ch|all[ée]e|impasse|imp|"
+    r"passage|square|sq|cours|quai|esplanade|espace|lotissement|lot|r[ée]sidence|cit[ée]|"
+    r"mont[ée]e|traverse|voie|sentier|parvis|promenade|faubourg|carrefour|rond-point)\b)",
+    re.IGNORECASE,
+)
+NO_PLACE = {"BOURG", "LE BOURG", "LEBOURG", "AU BOURG", "VILLAGE", "LE VILLAGE", "AU VILLAGE"}
+LIEU_DIT_PREFIX = re.compile(r"^lieu[- ]dit\s+", re.IGNORECASE)
+
+
 def printable(text):
     # Conventions print names in capitals without accents: "CERET", "CASTELNAU-D'ESTRETEFONDS".
     decomposed = unicodedata.normalize("NFKD", text)
@@ -53,6 +66,16 @@ class School(models.Model):
     status = models.CharField(
         "état", max_length=10, choices=SchoolStatus, default=SchoolStatus.OUVERT
     )
+    address = models.TextField(
+        "adresse", blank=True, help_text="lignes d'adresse de l'annuaire (Adresse_1, Adresse_2)"
+    )
+    printed_name = models.CharField(
+        "libellé imprimé",
+        max_length=200,
+        blank=True,
+        help_text="nom imprimé dans les conventions après « E.P.PU », à la place de celui de "
+        "l'annuaire ; les imports de l'annuaire ne le modifient pas",
+    )
     updated_at = models.DateTimeField("mise à jour", auto_now=True)
 
     objects = SchoolManager()
@@ -69,12 +92,22 @@ class School(models.Model):
         return (self.uai,)
 
     @property
-    def short_name(self):
-        return GENERIC_PREFIX.sub("", self.name).strip() or self.name
-
-    @property
     def abbreviation(self):
         return f"{KIND_ABBREVIATIONS[self.kind]}{SECTOR_ABBREVIATIONS[self.sector]}"
+
+    def locality(self):
+        for line in self.address.splitlines():
+            place = printable(LIEU_DIT_PREFIX.sub("", line.strip()))
+            if place and not STREET.match(place) and place not in NO_PLACE:
+                return place
+        return printable(self.commune.name)
+
+    def printed(self):
+        """The name after "E.P.PU": staff's printed name, the annuaire's, or the locality."""
+        if self.printed_name.strip():
+            return printable(self.printed_name)
+        own_name = GENERIC_PREFIX.sub("", self.name).strip()
+        return printable(own_name) if own_name else self.locality()
 
     def convention_label(self):
         commune = self.commune
@@ -82,7 +115,7 @@ class School(models.Model):
             [
                 printable(commune.name),
                 commune.departement.short_code,
-                f"{self.abbreviation} {printable(self.short_name)}",
+                f"{self.abbreviation} {self.printed()}",
                 self.uai,
             ]
         )

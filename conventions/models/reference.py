@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import Q
 
 from communes.models import Academie
+from conventions.template_html import body_problems, refusal
 
 
 def hash_access_token(token):
@@ -272,6 +273,8 @@ class ConventionTemplate(models.Model):
             raise ValidationError(
                 {"body": f"Le texte contient une erreur de gabarit : {error}"}
             ) from error
+        if problems := body_problems(self.body or ""):
+            raise ValidationError({"body": refusal(problems)})
 
 
 # Written once by issuing (conventions/issuing.py): the figures, labels and file printed.

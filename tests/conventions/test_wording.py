@@ -118,7 +118,7 @@ SEEDS = [
         "La collectivité a inscrit 10 école(s) pour cette année scolaire, pour un montant "
         "correspondant à 10 x 45 € soit 450 €",
         "se termine au 5 septembre 2025.",
-        "A Toulouse, le 28/05/2024",
+        "A Toulouse, le 28 mai 2024",
     ),
     (
         "31118",
@@ -126,7 +126,7 @@ SEEDS = [
         "La collectivité a inscrit 3 école(s) pour cette année scolaire, pour un montant "
         "correspondant à 3 x 45 € soit 135 €",
         "se termine au 5 septembre 2023.",
-        "A Toulouse, le 27/10/2022",
+        "A Toulouse, le 27 octobre 2022",
     ),
     (
         "11260",
@@ -142,7 +142,7 @@ SEEDS = [
         "La collectivité a inscrit 4 école(s) pour cette année scolaire, pour un montant "
         "correspondant à 4 x 41 € soit 164 €",
         "se termine au 5 septembre 2027.",
-        "A Montpellier, le 21/05/2026",
+        "A Montpellier, le 21 mai 2026",
     ),
 ]
 

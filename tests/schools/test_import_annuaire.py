@@ -253,3 +253,29 @@ def test_the_command_flags_skip_invalid_and_complete(seed_data, tmp_path, capsys
 def test_imported_communes_are_found_by_the_simulator_search(reference):
     import_annuaire(OCCITANIE)
     assert Commune.objects.search("ceret").filter(insee_code="66049").exists()
+
+
+def test_the_address_is_kept_and_a_printed_name_survives_later_imports(reference, tmp_path):
+    import_annuaire(OCCITANIE)
+    mathaly = School.objects.get(uai="0820189K")
+    assert mathaly.address == "Hameau de Mathaly"
+    assert mathaly.convention_label() == "MOISSAC - 82 - E.P.PU HAMEAU DE MATHALY - 0820189K"
+    le_bourg = School.objects.get(uai="0120224D")
+    assert le_bourg.address == "LA CROIX-ROUGE"  # Adresse_2 repeats Adresse_1: kept once
+
+    mathaly.printed_name = "Mathaly"
+    mathaly.save()
+    header, rows = read_rows()
+    renamed = [
+        set_value(header, row, "Nom_etablissement", "Ecole primaire publique")
+        if row[0] == "0820189K"
+        else row
+        for row in rows
+    ]
+    report = import_annuaire(write(tmp_path / "annuaire.csv", header, renamed))
+
+    mathaly.refresh_from_db()
+    assert mathaly.name == "Ecole primaire publique"
+    assert mathaly.printed_name == "Mathaly"
+    assert mathaly.convention_label() == "MOISSAC - 82 - E.P.PU MATHALY - 0820189K"
+    assert [(uai, fields) for uai, _, fields in report.updated] == [("0820189K", ["name"])]
