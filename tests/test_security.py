@@ -48,6 +48,7 @@ def test_check_deploy_is_clean_with_production_variables(tmp_path):
         "SECURE_SSL_REDIRECT": "1",
         "SECURE_HSTS_SECONDS": "31536000",
         "MAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "CACHE_URL": "dbcache://entconv_cache",
         "DATABASE_URL": f"sqlite:///{tmp_path / 'deploy.sqlite3'}",
     }
     result = subprocess.run(

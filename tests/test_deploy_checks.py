@@ -1,0 +1,92 @@
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# The documented production environment (README, .env.example, .ci/run).
+SAFE = {
+    "DEBUG": "0",
+    "ALLOWED_HOSTS": "entconv.region-academique-occitanie.fr",
+    "SECURE_SSL_REDIRECT": "1",
+    "SECURE_HSTS_SECONDS": "31536000",
+    "MAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+    "CACHE_URL": "dbcache://entconv_cache",
+    "CLIENT_IP_HEADER": "HTTP_X_REAL_IP",
+    "TRUSTED_PROXIES": "127.0.0.1",
+}
+
+
+def run(tmp_path, *args, **variables):
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        # Neither the tests' variables nor a developer's own .env settings leak in.
+        if key not in {"PYTEST_VERSION", *SAFE, "SECRET_KEY", "DATABASE_URL"}
+    }
+    env.update(
+        SAFE,
+        SECRET_KEY=secrets.token_urlsafe(50),
+        DATABASE_URL=f"sqlite:///{tmp_path / 'deploy.sqlite3'}",
+    )
+    env.update(variables)
+    env = {key: value for key, value in env.items() if value is not None}
+    return subprocess.run(
+        [sys.executable, *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def check_deploy(tmp_path, **variables):
+    return run(tmp_path, "manage.py", "check", "--deploy", "--fail-level", "WARNING", **variables)
+
+
+def test_the_documented_production_settings_pass(tmp_path):
+    result = check_deploy(tmp_path)
+    assert result.returncode == 0, result.stderr + result.stdout
+    assert "no issues" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("variables", "message"),
+    [
+        ({"CACHE_URL": "locmemcache://"}, "entconv.E001"),
+        ({"CACHE_URL": None}, "entconv.E001"),
+        ({"CACHE_URL": "dummycache://"}, "entconv.E001"),
+        ({"TRUSTED_PROXIES": None}, "entconv.E002"),
+        ({"TRUSTED_PROXIES": "le-proxy"}, "« le-proxy » n'est ni une adresse IP"),
+        ({"MAX_REQUEST_BODY": "0"}, "entconv.E004"),
+        ({"SECRET_KEY": None}, "SECRET_KEY est vide alors que DEBUG=0"),
+        ({"SECRET_KEY": ""}, "SECRET_KEY est vide alors que DEBUG=0"),
+    ],
+)
+def test_each_unsafe_production_setting_fails(tmp_path, variables, message):
+    result = check_deploy(tmp_path, **variables)
+    assert result.returncode != 0
+    assert message in result.stderr + result.stdout
+
+
+def test_the_per_process_cache_is_an_error_even_without_fail_level(tmp_path):
+    result = run(tmp_path, "manage.py", "check", "--deploy", CACHE_URL="locmemcache://")
+    assert result.returncode != 0
+    assert "n'est pas partagé entre les processus" in result.stderr
+
+
+def test_development_needs_no_key(tmp_path):
+    result = run(tmp_path, "manage.py", "check", DEBUG="1", SECRET_KEY=None)
+    assert result.returncode == 0, result.stderr
+
+
+def test_the_server_refuses_to_start_without_a_key(tmp_path):
+    result = run(tmp_path, "-c", "import entconv.wsgi", SECRET_KEY=None)
+    assert result.returncode != 0
+    assert "ImproperlyConfigured: SECRET_KEY est vide alors que DEBUG=0" in result.stderr
