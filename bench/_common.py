@@ -21,8 +21,6 @@ def setup_django(database="entconv_bench"):
             conn.execute(f'CREATE DATABASE "{name}"')
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "entconv.settings")
-    # DEBUG=0 (as in production) refuses to start without a key of its own.
-    os.environ.setdefault("SECRET_KEY", "django-insecure-bench")
     import django
 
     django.setup()

@@ -20,8 +20,6 @@ DATABASE_URL = os.environ.get(
 )
 os.environ["DATABASE_URL"] = DATABASE_URL
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "entconv.settings")
-# DEBUG=0 (as in production) refuses to start without a key of its own.
-os.environ.setdefault("SECRET_KEY", "django-insecure-bench")
 SIZES = (1_000, 10_000)
 CSV_GOAL_SECONDS = 2.0
 

@@ -4,11 +4,31 @@ import ipaddress
 
 from django.conf import settings
 from django.core.checks import Error, Tags, register
+from django.core.exceptions import ImproperlyConfigured
 
 PER_PROCESS_CACHES = {
     "django.core.cache.backends.locmem.LocMemCache",
     "django.core.cache.backends.dummy.DummyCache",
 }
+
+
+NO_SECRET_KEY = (
+    "SECRET_KEY n'est pas définie : la clé par défaut est publique (n'importe qui pourrait "
+    "forger une session). Définissez une clé longue et aléatoire (voir .env.example)."
+)
+
+
+def refuse_default_secret_key():
+    """Called by wsgi.py and asgi.py: the web server does not start on the public key."""
+    if not settings.DEBUG and settings.SECRET_KEY == settings.DEFAULT_SECRET_KEY:
+        raise ImproperlyConfigured(f"{NO_SECRET_KEY} (DEBUG=1 en développement.)")
+
+
+@register(Tags.security, deploy=True)
+def check_secret_key(app_configs, **kwargs):
+    if settings.SECRET_KEY != settings.DEFAULT_SECRET_KEY:
+        return []
+    return [Error(NO_SECRET_KEY, id="entconv.E005")]
 
 
 @register(Tags.security, deploy=True)

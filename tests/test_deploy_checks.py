@@ -26,7 +26,7 @@ def run(tmp_path, *args, **variables):
         key: value
         for key, value in os.environ.items()
         # Neither the tests' variables nor a developer's own .env settings leak in.
-        if key not in {"PYTEST_VERSION", *SAFE, "SECRET_KEY", "DATABASE_URL"}
+        if key not in {*SAFE, "SECRET_KEY", "DATABASE_URL"}
     }
     env.update(
         SAFE,
@@ -65,8 +65,8 @@ def test_the_documented_production_settings_pass(tmp_path):
         ({"TRUSTED_PROXIES": None}, "entconv.E002"),
         ({"TRUSTED_PROXIES": "le-proxy"}, "« le-proxy » n'est ni une adresse IP"),
         ({"MAX_REQUEST_BODY": "0"}, "entconv.E004"),
-        ({"SECRET_KEY": None}, "SECRET_KEY est vide alors que DEBUG=0"),
-        ({"SECRET_KEY": ""}, "SECRET_KEY est vide alors que DEBUG=0"),
+        ({"SECRET_KEY": None}, "entconv.E005"),
+        ({"SECRET_KEY": ""}, "SECRET_KEY n'est pas définie : la clé par défaut est publique"),
     ],
 )
 def test_each_unsafe_production_setting_fails(tmp_path, variables, message):
@@ -81,12 +81,15 @@ def test_the_per_process_cache_is_an_error_even_without_fail_level(tmp_path):
     assert "n'est pas partagé entre les processus" in result.stderr
 
 
-def test_development_needs_no_key(tmp_path):
-    result = run(tmp_path, "manage.py", "check", DEBUG="1", SECRET_KEY=None)
-    assert result.returncode == 0, result.stderr
+def test_development_and_commands_need_no_key(tmp_path):
+    assert run(tmp_path, "manage.py", "check", DEBUG="1", SECRET_KEY=None).returncode == 0
+    assert run(tmp_path, "manage.py", "check", SECRET_KEY=None).returncode == 0
+    assert run(tmp_path, "-c", "import entconv.wsgi", DEBUG="1", SECRET_KEY=None).returncode == 0
 
 
-def test_the_server_refuses_to_start_without_a_key(tmp_path):
-    result = run(tmp_path, "-c", "import entconv.wsgi", SECRET_KEY=None)
+@pytest.mark.parametrize("module", ["entconv.wsgi", "entconv.asgi"])
+def test_the_server_refuses_to_start_without_a_key(tmp_path, module):
+    result = run(tmp_path, "-c", f"import {module}", SECRET_KEY=None)
     assert result.returncode != 0
-    assert "ImproperlyConfigured: SECRET_KEY est vide alors que DEBUG=0" in result.stderr
+    assert "ImproperlyConfigured: SECRET_KEY n'est pas définie" in result.stderr
+    assert run(tmp_path, "-c", f"import {module}").returncode == 0
