@@ -6,6 +6,10 @@ Django is configured, then `setup_worker` configures it.
 
 import multiprocessing
 import os
+import signal
+from collections import deque
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, as_completed, wait
+from concurrent.futures.process import BrokenProcessPool
 
 
 def setup_worker(settings_module, databases):
@@ -26,6 +30,10 @@ def issue_one(pk):
     from conventions.issuing import issue
     from conventions.models import Convention
 
+    if os.environ.get("ENTCONV_TEST_KILL_WORKER_ON") == str(pk):
+        # Fault injection for the tests: die as the out-of-memory killer kills, without
+        # an exception or any clean-up.
+        os.kill(os.getpid(), signal.SIGKILL)
     try:
         return issue(Convention(pk=pk)).reference, None
     except ValidationError as error:
@@ -35,12 +43,20 @@ def issue_one(pk):
         return str(pk), f"erreur inattendue : {error!r}"
 
 
+KILLED = (
+    "le processus qui l'émettait s'est arrêté brutalement (mémoire épuisée ou processus tué) ; "
+    "relancez la commande pour la réessayer"
+)
+
+
 def issue_many(pks, *, workers=1, recycle=200):
     """Yield (reference, error or None) for each convention, in completion order."""
     if workers <= 1:
         yield from map(issue_one, pks)
         return
     from django.db import connections
+
+    from conventions.models import Convention
 
     databases = {
         alias: {"NAME": connections[alias].settings_dict["NAME"]} for alias in connections
@@ -55,10 +71,60 @@ def issue_many(pks, *, workers=1, recycle=200):
     # rather than in every worker and every replacement (about a second each; the import
     # starts no thread, so the server still forks safely).
     context.set_forkserver_preload(["conventions.batch", "weasyprint"])
-    with context.Pool(
-        workers,
-        initializer=setup_worker,
-        initargs=(os.environ.get("DJANGO_SETTINGS_MODULE", "entconv.settings"), databases),
-        maxtasksperchild=recycle,
-    ) as pool:
-        yield from pool.imap_unordered(issue_one, pks, chunksize=1)
+
+    def pool(size):
+        # concurrent.futures, not multiprocessing.Pool: when a worker dies (SIGKILL from the
+        # out-of-memory killer), the executor fails its futures with BrokenProcessPool where
+        # Pool would wait forever for the lost task.
+        return ProcessPoolExecutor(
+            size,
+            mp_context=context,
+            initializer=setup_worker,
+            initargs=(os.environ.get("DJANGO_SETTINGS_MODULE", "entconv.settings"), databases),
+            max_tasks_per_child=recycle,
+        )
+
+    queue = deque(pks)
+    while queue:
+        # A broken pool fails every convention in flight, the dead worker's and those of the
+        # workers it took down with it: each is tried again alone, and only one that kills
+        # its worker again is reported.
+        suspects = yield from _run(pool(workers), queue, workers)
+        for pk in suspects:
+            if (yield from _run(pool(1), deque([pk]), 1)):
+                convention = Convention.objects.filter(pk=pk).first()
+                yield (convention.reference if convention else str(pk)), KILLED
+
+
+def _run(executor, queue, workers):
+    """Yield the outcomes of the queue's conventions; return those in flight if it broke."""
+    in_flight = {}
+    with executor:
+        while queue or in_flight:
+            # At most one convention per worker is submitted, so that when the pool breaks
+            # the conventions it held are known exactly.
+            while queue and len(in_flight) < workers:
+                pk = queue.popleft()
+                in_flight[executor.submit(issue_one, pk)] = pk
+            done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+            broken = []
+            for future in done:
+                pk = in_flight.pop(future)
+                try:
+                    outcome = future.result()
+                except BrokenProcessPool:
+                    broken.append(pk)
+                else:
+                    yield outcome
+            if broken:
+                # The other futures fail at once too (or finished just before).
+                for future in as_completed(list(in_flight)):
+                    pk = in_flight.pop(future)
+                    try:
+                        outcome = future.result()
+                    except BrokenProcessPool:
+                        broken.append(pk)
+                    else:
+                        yield outcome
+                return broken
+    return []

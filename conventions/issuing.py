@@ -1,6 +1,7 @@
 """Issuing a convention: freezing what it prints, and replacing it when it was wrong."""
 
 import hashlib
+import os
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
@@ -10,10 +11,13 @@ from conventions.enums import ConventionStatus
 from conventions.models import SNAPSHOT_FIELDS, Convention, Enrollment
 from conventions.pdf import ConventionDocument
 
+# A PDF written before its row is committed.
+PENDING_SUFFIX = ".part"
+
 
 def issue(convention):
     """Render the final PDF, store it with its SHA-256 and freeze the printed figures."""
-    stored = None
+    pending = None
     try:
         with transaction.atomic():
             # Lock first: two agents (or two workers) must not issue the same convention.
@@ -34,6 +38,14 @@ def issue(convention):
                         "status": convention.get_status_display(),
                     },
                 )
+            storage = convention.pdf.storage
+            final = convention.pdf.field.generate_filename(
+                convention, f"{convention.reference}.pdf"
+            )
+            # What a process killed while issuing this draft left behind: nobody else writes
+            # these names while we hold the row's lock and it is still a draft.
+            storage.delete(f"{final}{PENDING_SUFFIX}")
+            storage.delete(final)
             document = ConventionDocument.for_draft(convention)
             pdf = document.render(draft=False)
             convention.issued_rate = document.rate
@@ -44,16 +56,21 @@ def issue(convention):
             convention.issued_signatory_titles = "\n".join(document.signatory_titles)
             convention.issued_template = document.template
             convention.pdf_sha256 = hashlib.sha256(pdf).hexdigest()
-            # Through the storage API, on the private storage: never served publicly.
-            convention.pdf.save(f"{convention.reference}.pdf", ContentFile(pdf), save=False)
-            stored = convention.pdf.name
+            # Through the storage API, on the private storage: never served publicly. Under
+            # a pending name until the row is committed, so that a crash before the commit
+            # leaves no file under the final name (which the next run would have to avoid).
+            pending = storage.save(f"{final}{PENDING_SUFFIX}", ContentFile(pdf))
+            convention.pdf.name = final
             convention.save(update_fields=[*SNAPSHOT_FIELDS])
             convention.transition_to(ConventionStatus.EMISE)
     except BaseException:
-        # The database rolled back: do not leave an orphan file behind.
-        if stored:
-            convention.pdf.storage.delete(stored)
+        # The database rolled back: do not leave the file behind.
+        if pending:
+            convention.pdf.storage.delete(pending)
         raise
+    # Committed: the file takes its final name (an atomic rename). A crash just before leaves
+    # the pending file, which `manage.py verify_documents --repair` renames.
+    os.replace(storage.path(pending), storage.path(final))
     return convention
 
 

@@ -1,9 +1,11 @@
 """Rate limits kept in Django's cache: no extra service.
 
-With the default local-memory cache each worker process counts on its own; point CACHE_URL
-at a shared cache (the database cache, for example) for one count across workers.
+With the default local-memory cache each worker process counts on its own: production points
+CACHE_URL at a shared cache (the database cache), which `check --deploy` requires.
 """
 
+import hashlib
+import ipaddress
 import time
 from functools import wraps
 
@@ -13,14 +15,37 @@ from django.http import HttpResponse
 from django.urls import reverse
 
 
+def is_trusted_proxy(address):
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(
+        ip in ipaddress.ip_network(proxy, strict=False) for proxy in settings.TRUSTED_PROXIES
+    )
+
+
 def client_ip(request):
     # Behind a reverse proxy REMOTE_ADDR is the proxy: CLIENT_IP_HEADER names the header
-    # the proxy sets (e.g. HTTP_X_REAL_IP). Never trust it without such a proxy.
-    if settings.CLIENT_IP_HEADER:
-        forwarded = request.META.get(settings.CLIENT_IP_HEADER, "")
-        if forwarded:
-            return forwarded.split(",")[0].strip()
-    return request.META.get("REMOTE_ADDR", "")
+    # the proxy sets (e.g. HTTP_X_REAL_IP). Anyone reaching gunicorn directly could write
+    # it too, so it is read only when the connection comes from a trusted proxy.
+    remote = request.META.get("REMOTE_ADDR", "")
+    if not settings.CLIENT_IP_HEADER or not is_trusted_proxy(remote):
+        return remote
+    # X-Forwarded-For reads "client, proxy1, proxy2": each proxy appends the address it
+    # received the request from, and everything left of that is what the client wrote. The
+    # client is the rightmost address that is not one of our proxies.
+    entries = [
+        entry.strip() for entry in request.META.get(settings.CLIENT_IP_HEADER, "").split(",")
+    ]
+    for entry in reversed(entries):
+        if not is_trusted_proxy(entry):
+            try:
+                return str(ipaddress.ip_address(entry))
+            except ValueError:
+                # Not an address a proxy would write: count the proxy's connection.
+                return remote
+    return remote
 
 
 def too_many_requests(retry_after, message):
@@ -62,7 +87,11 @@ def limit_per_ip(scope, period=60):
 
 
 class AdminLoginLockoutMiddleware:
-    """Lock an address out of the admin login after repeated failed attempts."""
+    """Lock the admin login after repeated failures, for the address and for the account.
+
+    Per address only, one could try passwords on one account from many addresses; per
+    account only, one could try one password on every account.
+    """
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -70,18 +99,32 @@ class AdminLoginLockoutMiddleware:
     def __call__(self, request):
         if request.method != "POST" or request.path != reverse("admin:login"):
             return self.get_response(request)
-        key = f"login-failures:{client_ip(request)}"
+        username = request.POST.get("username", "").strip().casefold()
+        # Hashed: a cache key must not carry spaces or control characters.
+        account = hashlib.sha256(username.encode()).hexdigest()
+        keys = {
+            "address": f"login-failures:ip:{client_ip(request)}",
+            "account": f"login-failures:user:{account}",
+        }
         period = settings.ADMIN_LOGIN_LOCKOUT_SECONDS
-        if cache.get(key, 0) >= settings.ADMIN_LOGIN_MAX_FAILURES:
+        counts = cache.get_many(keys.values())
+        if counts.get(keys["address"], 0) >= settings.ADMIN_LOGIN_MAX_FAILURES:
             return too_many_requests(
                 period,
                 f"Trop d'échecs de connexion depuis votre adresse : réessayez dans "
                 f"{period // 60} minutes.",
             )
+        if counts.get(keys["account"], 0) >= settings.ADMIN_LOGIN_MAX_FAILURES:
+            return too_many_requests(
+                period,
+                f"Trop d'échecs de connexion pour ce compte : il est bloqué, réessayez dans "
+                f"{period // 60} minutes.",
+            )
         response = self.get_response(request)
         # The login view redirects on success and shows the form again on failure.
         if response.status_code == 200:
-            hit(key, period)
+            for key in keys.values():
+                hit(key, period)
         elif response.status_code == 302:
-            cache.delete(key)
+            cache.delete_many(keys.values())
         return response

@@ -4,6 +4,7 @@ import environ
 from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+DEFAULT_SECRET_KEY = "django-insecure-development-key-not-for-production"
 
 env = environ.Env(
     DEBUG=(bool, False),
@@ -14,12 +15,17 @@ env = environ.Env(
     PORTAL_RATE_LIMIT=(int, 30),
     PORTAL_CACHE_SECONDS=(int, 60),
     CLIENT_IP_HEADER=(str, ""),
+    TRUSTED_PROXIES=(list, []),
+    MAX_REQUEST_BODY=(int, 12 * 1024 * 1024),
+    MAX_STAFF_REQUEST_BODY=(int, 128 * 1024 * 1024),
 )
 environ.Env.read_env(BASE_DIR / ".env")
 
 DEBUG = env("DEBUG")
-# `check --deploy` flags the "django-insecure" prefix: production must set its own key.
-SECRET_KEY = env("SECRET_KEY", default="django-insecure-development-key-not-for-production")
+# Without a key of its own, development and the management commands run on a public one
+# that `check --deploy` refuses; the web server refuses to start on it when DEBUG=0
+# (entconv/checks.py, called by wsgi.py and asgi.py).
+SECRET_KEY = env("SECRET_KEY", default="") or DEFAULT_SECRET_KEY
 ALLOWED_HOSTS = env("ALLOWED_HOSTS")
 CSRF_TRUSTED_ORIGINS = env("CSRF_TRUSTED_ORIGINS")
 
@@ -36,6 +42,7 @@ INSTALLED_APPS = [
     "communes",
     "schools",
     "conventions",
+    "entconv",
 ]
 
 MIDDLEWARE = [
@@ -46,6 +53,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "entconv.middleware.RequestBodyLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "conventions.ratelimit.AdminLoginLockoutMiddleware",
@@ -84,7 +92,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
     }
 
-# Rate limits and the admin lock-out count in this cache (local memory: per process).
+# Rate limits and the admin lock-out count in this cache. The default (local memory) is per
+# process: production shares one between gunicorn's workers (dbcache://entconv_cache after
+# `createcachetable`), which `check --deploy` requires (entconv/checks.py).
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 
 FIXTURE_DIRS = [BASE_DIR / "fixtures"]
@@ -186,11 +196,19 @@ PORTAL_RATE_LIMIT = env("PORTAL_RATE_LIMIT")
 # Seconds a rendered public page stays in the cache (conventions/portal_cache.py); 0: none.
 PORTAL_CACHE_SECONDS = env("PORTAL_CACHE_SECONDS")
 # The request header holding the client address when behind a reverse proxy
-# (e.g. HTTP_X_REAL_IP); empty: REMOTE_ADDR.
+# (e.g. HTTP_X_REAL_IP); empty: REMOTE_ADDR. It is read only on requests coming from one of
+# TRUSTED_PROXIES (addresses or networks): anyone else could write it.
 CLIENT_IP_HEADER = env("CLIENT_IP_HEADER")
+TRUSTED_PROXIES = env("TRUSTED_PROXIES")
+# Failed admin logins lock out the address and the account (conventions/ratelimit.py).
 ADMIN_LOGIN_MAX_FAILURES = 5
 ADMIN_LOGIN_LOCKOUT_SECONDS = 15 * 60
 
+# Request bodies larger than this are refused (413) before being read: the signed copy weighs
+# 10 MB at most. Staff sessions may send the imports' files (entconv/middleware.py). The
+# front server caps them too (README, client_max_body_size).
+MAX_REQUEST_BODY = env("MAX_REQUEST_BODY")
+MAX_STAFF_REQUEST_BODY = env("MAX_STAFF_REQUEST_BODY")
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 

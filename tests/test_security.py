@@ -49,6 +49,7 @@ def test_check_deploy_is_clean_with_production_variables(tmp_path):
         "SECURE_HSTS_SECONDS": "31536000",
         "MAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
         "STAFF_NOTIFICATION_EMAILS": "ent-ecole@region-academique-occitanie.fr",
+        "CACHE_URL": "dbcache://entconv_cache",
         "DATABASE_URL": f"sqlite:///{tmp_path / 'deploy.sqlite3'}",
     }
     result = subprocess.run(

@@ -53,7 +53,7 @@ def staff(settings, django_user_model):
     return django_user_model.objects.create_superuser("admin", "admin@example.com", "password")
 
 
-def test_admin_login_locks_out_after_repeated_failures(client, staff, settings):
+def test_admin_login_locks_out_after_repeated_failures(client, staff, settings, django_user_model):
     login = reverse("admin:login")
     for _ in range(settings.ADMIN_LOGIN_MAX_FAILURES):
         response = client.post(login, {"username": "admin", "password": "mauvais"})
@@ -61,11 +61,31 @@ def test_admin_login_locks_out_after_repeated_failures(client, staff, settings):
     # Even the right password is refused while locked out.
     response = client.post(login, {"username": "admin", "password": "password"})
     assert response.status_code == 429
-    assert "Trop d'échecs de connexion" in response.content.decode()
+    assert "Trop d'échecs de connexion depuis votre adresse" in response.content.decode()
+    # The account is locked too: another address cannot go on trying its passwords.
     other = client.post(
         login, {"username": "admin", "password": "password"}, REMOTE_ADDR="10.0.0.9"
     )
-    assert other.status_code == 302
+    assert other.status_code == 429
+    assert "Trop d'échecs de connexion pour ce compte" in other.content.decode()
+    # Other accounts still log in from there.
+    django_user_model.objects.create_superuser("agent", "agent@example.com", "password")
+    ok = client.post(login, {"username": "agent", "password": "password"}, REMOTE_ADDR="10.0.0.9")
+    assert ok.status_code == 302
+
+
+def test_failures_from_many_addresses_lock_the_account(client, staff, settings):
+    login = reverse("admin:login")
+    for n in range(settings.ADMIN_LOGIN_MAX_FAILURES):
+        response = client.post(
+            login, {"username": "Admin ", "password": "x"}, REMOTE_ADDR=f"10.0.1.{n}"
+        )
+        assert response.status_code == 200
+    response = client.post(
+        login, {"username": "admin", "password": "password"}, REMOTE_ADDR="10.0.2.1"
+    )
+    assert response.status_code == 429
+    assert "pour ce compte" in response.content.decode()
 
 
 def test_successful_login_resets_the_count(client, staff, settings):
@@ -76,3 +96,49 @@ def test_successful_login_resets_the_count(client, staff, settings):
     client.logout()
     for _ in range(settings.ADMIN_LOGIN_MAX_FAILURES - 1):
         assert client.post(login, {"username": "admin", "password": "x"}).status_code == 200
+
+
+def address_counted(rf, settings, remote, **headers):
+    from conventions.ratelimit import client_ip
+
+    return client_ip(rf.get("/", REMOTE_ADDR=remote, **headers))
+
+
+def test_the_client_address_header_is_ignored_from_untrusted_peers(rf, settings):
+    settings.CLIENT_IP_HEADER = "HTTP_X_REAL_IP"
+    settings.TRUSTED_PROXIES = ["127.0.0.1"]
+    # Reaching gunicorn directly: the header is the sender's own choice.
+    assert address_counted(rf, settings, "203.0.113.9", HTTP_X_REAL_IP="10.9.9.9") == (
+        "203.0.113.9"
+    )
+    # Through the front server, which sets it.
+    assert address_counted(rf, settings, "127.0.0.1", HTTP_X_REAL_IP="203.0.113.9") == (
+        "203.0.113.9"
+    )
+    settings.TRUSTED_PROXIES = []
+    assert address_counted(rf, settings, "127.0.0.1", HTTP_X_REAL_IP="203.0.113.9") == (
+        "127.0.0.1"
+    )
+
+
+def test_x_forwarded_for_counts_the_rightmost_untrusted_address(rf, settings):
+    settings.CLIENT_IP_HEADER = "HTTP_X_FORWARDED_FOR"
+    settings.TRUSTED_PROXIES = ["127.0.0.1", "10.0.0.0/8"]
+    # The client wrote "1.2.3.4"; the front server appended the address it saw, then an
+    # internal proxy appended the front server's.
+    forwarded = {"HTTP_X_FORWARDED_FOR": "1.2.3.4, 203.0.113.9, 10.0.0.5"}
+    assert address_counted(rf, settings, "127.0.0.1", **forwarded) == "203.0.113.9"
+    garbage = {"HTTP_X_FORWARDED_FOR": "203.0.113.9, n'importe quoi"}
+    assert address_counted(rf, settings, "127.0.0.1", **garbage) == "127.0.0.1"
+
+
+def test_a_spoofed_header_does_not_reset_the_portal_limit(client, seed_data, settings):
+    settings.CLIENT_IP_HEADER = "HTTP_X_REAL_IP"
+    settings.TRUSTED_PROXIES = ["10.0.0.1"]
+    _, token = issued_ceret()
+    page = reverse("conventions:portal", args=[token])
+    statuses = [
+        status(client, page, REMOTE_ADDR="203.0.113.9", HTTP_X_REAL_IP=f"10.1.0.{n}")
+        for n in range(settings.PORTAL_RATE_LIMIT + 1)
+    ]
+    assert statuses == [200] * settings.PORTAL_RATE_LIMIT + [429]
