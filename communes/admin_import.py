@@ -21,6 +21,8 @@ from import_export.admin import ImportMixin
 from import_export.forms import ConfirmImportForm, ImportForm
 from import_export.tmp_storages import TempFolderStorage
 
+from communes.import_files import CappedList
+
 # Rows listed in the preview: a national file would otherwise list tens of thousands.
 PREVIEW_LIMIT = 300
 # Hours an upload may wait for its confirmation.
@@ -177,6 +179,9 @@ class ReportedImportMixin(ImportMixin):
             messages.error(request, "\n".join(report.lines()))
             return retry
         messages.success(request, report.summary())
-        for warning in getattr(report, "affected_conventions", []):
+        affected = CappedList(getattr(report, "affected_conventions", []))
+        for warning in affected:
             messages.warning(request, f"Convention d'une année en cours à revoir : {warning}")
+        if rest := affected.rest("conventions"):
+            messages.warning(request, f"Conventions d'une année en cours à revoir : {rest}")
         return HttpResponseRedirect(reverse("admin:{}_{}_changelist".format(*info)))
