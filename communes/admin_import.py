@@ -10,6 +10,7 @@ import tempfile
 
 from django import forms
 from django.contrib import messages
+from django.core import signing
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -20,8 +21,12 @@ from import_export.admin import ImportMixin
 from import_export.forms import ConfirmImportForm, ImportForm
 from import_export.tmp_storages import TempFolderStorage
 
+from communes.import_files import CappedList
+
 # Rows listed in the preview: a national file would otherwise list tens of thousands.
 PREVIEW_LIMIT = 300
+# Hours an upload may wait for its confirmation.
+CONFIRM_MAX_AGE = 6 * 3600
 
 
 class ReportedImportForm(ImportForm):
@@ -62,11 +67,32 @@ class ReportedImportMixin(ImportMixin):
     def created_preview(self, report):
         return [str(item) for item in report.created[:PREVIEW_LIMIT]]
 
+    def file_name_signer(self, request):
+        # The confirm form names the uploaded file in a hidden field, which django-import-export
+        # then reads and deletes: bound to this session, this account and this admin, the
+        # signed name cannot point at any other file of the temporary folder.
+        salt = (
+            f"entconv.import_file_name:{self.model._meta.label_lower}:{request.user.pk}:"
+            f"{request.session.session_key}"
+        )
+        return signing.TimestampSigner(salt=salt)
+
     def get_confirm_form_initial(self, request, import_form):
         initial = super().get_confirm_form_initial(request, import_form)
         if import_form is not None:
             initial.update({flag: import_form.cleaned_data[flag] for flag in self.import_flags})
+            initial["import_file_name"] = self.file_name_signer(request).sign(
+                initial["import_file_name"]
+            )
         return initial
+
+    def uploaded_file_name(self, request, signed):
+        """The temporary file this session uploaded, or None for any other name."""
+        try:
+            name = self.file_name_signer(request).unsign(signed, max_age=CONFIRM_MAX_AGE)
+        except signing.BadSignature:
+            return None
+        return name if name and os.path.basename(name) == name else None
 
     def run_import(self, path, file_name, form, dry_run):
         flags = {flag: form.cleaned_data[flag] for flag in self.import_flags}
@@ -123,9 +149,21 @@ class ReportedImportMixin(ImportMixin):
         if not confirm_form.is_valid():
             messages.error(request, "Import impossible : le formulaire de confirmation a expiré.")
             return retry
-        tmp_storage = self.get_tmp_storage_class()(
-            name=confirm_form.cleaned_data["import_file_name"]
-        )
+        name = self.uploaded_file_name(request, confirm_form.cleaned_data["import_file_name"])
+        if name is None:
+            # Forged, another session's, or expired: nothing is read nor deleted.
+            return TemplateResponse(
+                request,
+                "admin/import_refused.html",
+                {
+                    **self.admin_site.each_context(request),
+                    "title": "Import refusé",
+                    "opts": self.model._meta,
+                    "retry_url": retry.url,
+                },
+                status=403,
+            )
+        tmp_storage = self.get_tmp_storage_class()(name=name)
         try:
             report = self.run_import(
                 tmp_storage.get_full_path(),
@@ -141,6 +179,9 @@ class ReportedImportMixin(ImportMixin):
             messages.error(request, "\n".join(report.lines()))
             return retry
         messages.success(request, report.summary())
-        for warning in getattr(report, "affected_conventions", []):
+        affected = CappedList(getattr(report, "affected_conventions", []))
+        for warning in affected:
             messages.warning(request, f"Convention d'une année en cours à revoir : {warning}")
+        if rest := affected.rest("conventions"):
+            messages.warning(request, f"Conventions d'une année en cours à revoir : {rest}")
         return HttpResponseRedirect(reverse("admin:{}_{}_changelist".format(*info)))

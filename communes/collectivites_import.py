@@ -17,19 +17,35 @@ Columns (first row, labels as below, case and accents as written; other columns 
     e-mails          une ou plusieurs adresses, séparées par « , » ou « ; »
 """
 
-import codecs
 import csv
-import io
+import itertools
 import re
+import zipfile
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import openpyxl
+import tablib
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from import_export import fields, resources, widgets
-from import_export.formats.base_formats import CSV, XLSX
 
 from communes.enums import CollectiviteKind
+from communes.import_files import (
+    NUL_REASON,
+    CappedList,
+    ImportFileError,
+    check_file_size,
+    check_header,
+    check_row_count,
+    decoded_lines,
+    megabytes,
+    nul_cells,
+    nul_position,
+    visible,
+)
 from communes.models import Collectivite, Commune
 from communes.validators import validate_siret
 
@@ -46,13 +62,15 @@ COLUMNS = {
     "emails": "e-mails",
 }
 REQUIRED = [label for attribute, label in COLUMNS.items() if attribute not in {"kind", "emails"}]
+# Rows handed to django-import-export at a time: its per-row results are dropped after each.
+CHUNK_SIZE = 500
 EXCEL_NUMBER = re.compile(r"^\d+([.,]\d+)?[eE][+-]?\d+$")
 KINDS = {label.lower(): value for value, label in CollectiviteKind.choices} | {
     value: value for value in CollectiviteKind.values
 }
 
 
-class CollectivitesFileError(Exception):
+class CollectivitesFileError(ImportFileError):
     pass
 
 
@@ -169,7 +187,7 @@ class CollectivitesReport:
     created: list = field(default_factory=list)
     updated: list = field(default_factory=list)
     unchanged: int = 0
-    errors: list = field(default_factory=list)
+    errors: CappedList = field(default_factory=CappedList)
 
     @property
     def refused(self):
@@ -182,6 +200,11 @@ class CollectivitesReport:
             f"{len(self.errors)} ligne(s) invalide(s) ignorée(s)."
         )
 
+    def refuse(self):
+        self.fatal = f"{len(self.errors)} erreur(s), rien n'a été enregistré :\n" + "\n".join(
+            self.errors.lines()
+        )
+
     def lines(self):
         if self.fatal:
             return [f"Import refusé : {self.fatal}"]
@@ -190,143 +213,238 @@ class CollectivitesReport:
             f"{self.rows} lignes lues dans {self.file_name}.",
             f"Collectivités créées : {len(self.created)}",
             f"Collectivités mises à jour : {len(self.updated)}",
-            *(f"  {name}" for name in self.updated),
+            *(f"  {name}" for name in CappedList(self.updated).lines(noun="collectivités")),
             f"Collectivités inchangées : {self.unchanged}",
         ]
         if self.errors:
             out.append(f"Lignes invalides ignorées : {len(self.errors)}")
-            out += [f"  {message}" for message in self.errors]
+            out += [f"  {message}" for message in self.errors.lines()]
         return out
 
 
-def load_dataset(path, file_name):
-    data = Path(path).read_bytes()
-    if not data.strip():
-        raise CollectivitesFileError(f"Le fichier « {file_name} » est vide.")
-    if data.startswith(b"PK\x03\x04"):
-        try:
-            dataset = XLSX().create_dataset(data)
-        except Exception:
+class CollectivitesFile:
+    """Streams the rows of a CSV or XLSX file within the import limits; `rows()` may be
+    called once per pass and sets `headers`."""
+
+    def __init__(self, path, file_name):
+        self.path = Path(path)
+        self.file_name = file_name
+        self.headers = []
+
+    def error(self, message):
+        return CollectivitesFileError(f"Le fichier « {self.file_name} » {message}")
+
+    def rows(self):
+        """(line, values) of each non-empty data row, values as wide as the header."""
+        check_file_size(self.path, self.file_name)
+        with self.path.open("rb") as binary:
+            head = binary.read(4096)
+        if not head.strip():
+            raise self.error("est vide.")
+        if head.startswith(b"PK\x03\x04"):
+            table = self.xlsx_rows()
+        elif head.startswith(b"%PDF"):
+            raise self.error("n'est pas un fichier CSV ni XLSX.")
+        elif b"\x00" in head:
+            raise self.error(f"n'est pas un fichier CSV ni XLSX : {nul_position(head)}.")
+        else:
+            table = self.csv_rows()
+        header = next(table, None)
+        if header is None:
+            raise self.error("est vide.")
+        check_header(header[1], self.file_name)
+        self.headers = [str(label or "").strip() for label in header[1]]
+        missing = [label for label in REQUIRED if label not in self.headers]
+        if missing:
             raise CollectivitesFileError(
-                f"Le fichier « {file_name} » n'est ni un CSV ni un classeur XLSX lisible."
-            ) from None
-    else:
-        if b"\x00" in data[:4096] or data.startswith(b"%PDF"):
-            raise CollectivitesFileError(
-                f"Le fichier « {file_name} » n'est pas un fichier CSV ni XLSX."
+                f"Le fichier « {self.file_name} », ligne 1 (en-tête) : colonne(s) "
+                f"obligatoire(s) absente(s) : {', '.join(f'« {label} »' for label in missing)}."
             )
-        for number, line in enumerate(data.split(b"\n"), start=1):
+        width = len(self.headers)
+        count = 0
+        for line, values in table:
+            if not any(str(value).strip() for value in values if value is not None):
+                continue
+            count += 1
+            check_row_count(count, self.file_name)
+            yield line, [*values[:width], *[""] * (width - len(values))]
+
+    def csv_rows(self):
+        with self.path.open("rb") as binary:
+            lines = decoded_lines(binary, self.file_name)
+            first = next(lines, "")
+            delimiter = ";" if first.count(";") >= first.count(",") else ","
+            reader = csv.reader(itertools.chain([first], lines), delimiter=delimiter)
+            width = None
             try:
-                line.decode("utf-8")
-            except UnicodeDecodeError as error:
+                for values in reader:
+                    if width is None:
+                        width = len(values)
+                    elif values and len(values) != width:
+                        raise CollectivitesFileError(
+                            f"Le fichier « {self.file_name} », ligne {reader.line_num} : "
+                            f"{len(values)} colonne(s) au lieu de {width} (ligne tronquée ?)."
+                        )
+                    yield reader.line_num, values
+            except csv.Error as error:
                 raise CollectivitesFileError(
-                    f"Le fichier « {file_name} » n'est pas encodé en UTF-8 : ligne {number}, "
-                    f"octet 0x{line[error.start]:02X} en position {error.start + 1}. Il a sans "
-                    "doute été enregistré en Windows-1252 ; enregistrez-le en « CSV UTF-8 »."
+                    f"Le fichier « {self.file_name} » n'est pas un CSV lisible à la ligne "
+                    f"{reader.line_num} ({error}) : une ligne est peut-être tronquée."
                 ) from None
-        text = data.decode("utf-8")
-        text = text.removeprefix(codecs.BOM_UTF8.decode())
-        first = text.split("\n", 1)[0]
-        delimiter = ";" if first.count(";") >= first.count(",") else ","
-        lines = csv.reader(io.StringIO(text), delimiter=delimiter)
-        width = len(next(lines, []))
-        for values in lines:
-            if values and len(values) != width:
-                raise CollectivitesFileError(
-                    f"Le fichier « {file_name} », ligne {lines.line_num} : {len(values)} "
-                    f"colonne(s) au lieu de {width} (ligne tronquée ?)."
-                )
+
+    def xlsx_rows(self):
+        unreadable = self.error("n'est ni un CSV ni un classeur XLSX lisible.")
+        # The sizes the archive declares bound what zipfile will inflate (it stops at the
+        # declared size), so a zip bomb is refused here before a byte is inflated.
         try:
-            dataset = CSV().create_dataset(text, delimiter=delimiter)
+            with zipfile.ZipFile(self.path) as archive:
+                declared = sum(info.file_size for info in archive.infolist())
+        except (zipfile.BadZipFile, OSError):
+            raise unreadable from None
+        limit = settings.IMPORT_MAX_XLSX_UNCOMPRESSED_SIZE
+        if declared > limit:
+            raise self.error(
+                f"pèse {megabytes(declared)} Mo une fois décompressé, au-delà de la limite de "
+                f"{megabytes(limit)} Mo (réglage IMPORT_MAX_XLSX_UNCOMPRESSED_SIZE) : rien n'a "
+                "été lu. Enregistrez-le en CSV ou découpez-le."
+            )
+        line = 0
+        try:
+            workbook = openpyxl.load_workbook(self.path, read_only=True, data_only=True)
         except Exception:
-            raise CollectivitesFileError(
-                f"Le fichier « {file_name} » n'est pas un CSV lisible : une ligne a un nombre "
-                "de colonnes différent de l'en-tête (ligne tronquée ?)."
+            raise unreadable from None
+        try:
+            sheet = workbook.active
+            if not hasattr(sheet, "iter_rows"):
+                raise unreadable
+            # The sheet's own dimension, when it states one, refuses it before reading; then
+            # it is forgotten, since openpyxl would silently stop at a dimension that lies,
+            # and rows() counts the rows as they are read.
+            check_row_count((sheet.max_row or 1) - 1, self.file_name)
+            sheet.reset_dimensions()
+            for line, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+                yield line, list(values)
+        except ImportFileError:
+            raise
+        except Exception:
+            raise self.error(
+                f"n'est pas un classeur XLSX lisible (feuille illisible après la ligne {line})."
             ) from None
-    headers = [str(header or "").strip() for header in dataset.headers or []]
-    missing = [label for label in REQUIRED if label not in headers]
-    if missing:
-        raise CollectivitesFileError(
-            f"Le fichier « {file_name} », ligne 1 (en-tête) : colonne(s) obligatoire(s) "
-            f"absente(s) : {', '.join(f'« {label} »' for label in missing)}."
-        )
-    dataset.headers = headers
-    return dataset
+        finally:
+            workbook.close()
 
 
 def row_message(file_name, line, attribute, value, message):
     column = COLUMNS.get(attribute)
-    where = f"colonne « {column} », valeur « {value} »" if column else "ligne entière"
+    where = f"colonne « {column} », valeur « {visible(value, 80)} »" if column else "ligne entière"
     return f"{file_name}, ligne {line}, {where} : {message}"
 
 
-def import_collectivites(path, *, file_name=None, dry_run=False, skip_invalid=False):
-    file_name = file_name or Path(path).name
-    report = CollectivitesReport(file_name=file_name, dry_run=dry_run)
-    try:
-        dataset = load_dataset(path, file_name)
-    except CollectivitesFileError as error:
-        report.fatal = str(error)
-        return report
-    report.rows = dataset.height
-    # SIRET is the key: django-import-export reads it before validating the row, so a bad or
-    # repeated one is caught here, with its line, and its row kept out of the import.
+def check_rows(source, report):
+    """First pass: the file's shape, NUL bytes and SIRETs (the key django-import-export reads
+    before validating a row); returns the lines that may be imported."""
+    file_name = source.file_name
     sirets = Counter()
     lines = []
-    for number, row in enumerate(dataset.dict, start=2):
-        raw = row.get(COLUMNS["siret"])
+    siret_column = None
+    for line, values in source.rows():
+        report.rows += 1
+        if siret_column is None:
+            siret_column = source.headers.index(COLUMNS["siret"])
+        if nul := nul_cells(values, source.headers):
+            report.errors.extend(
+                f"{file_name}, ligne {line}, colonne « {column} », valeur « {visible(value)} » : "
+                f"{NUL_REASON}"
+                for column, value in nul
+            )
+            continue
+        raw = values[siret_column]
         try:
             siret = SiretWidget().clean(raw)
             validate_siret(siret)
         except (ValueError, ValidationError) as error:
             message = error.messages[0] if isinstance(error, ValidationError) else str(error)
-            report.errors.append(row_message(file_name, number, "siret", raw, message))
+            report.errors.append(row_message(file_name, line, "siret", raw, message))
             continue
         sirets[siret] += 1
         if sirets[siret] > 1:
             report.errors.append(
-                row_message(file_name, number, "siret", raw, "SIRET en double dans le fichier")
+                row_message(file_name, line, "siret", raw, "SIRET en double dans le fichier")
             )
             continue
-        lines.append(number)
-    if report.errors and not skip_invalid:
-        report.fatal = f"{len(report.errors)} erreur(s), rien n'a été enregistré :\n" + "\n".join(
-            report.errors
-        )
-        return report
-    if not lines:
-        return report
-    # tablib's subset() takes an empty list for "every row", hence the guard above.
-    dataset = dataset.subset(rows=[number - 2 for number in lines])
+        lines.append(line)
+    return lines
 
-    result = CollectiviteResource().import_data(
-        dataset,
-        dry_run=dry_run or not skip_invalid,
-        raise_errors=False,
-        rollback_on_validation_errors=not skip_invalid,
-    )
-    for invalid in result.invalid_rows:
-        line = lines[invalid.number - 1]
-        for attribute, messages in invalid.error_dict.items():
-            value = dataset.dict[invalid.number - 1].get(COLUMNS.get(attribute), "")
-            for message in messages:
-                report.errors.append(row_message(file_name, line, attribute, value, message))
-    for number, errors in result.row_errors():
-        for error in errors:
-            report.errors.append(f"{file_name}, ligne {lines[number - 1]} : {error.error}")
-    if report.errors and not skip_invalid:
-        report.fatal = f"{len(report.errors)} erreur(s), rien n'a été enregistré :\n" + "\n".join(
-            report.errors
-        )
-        return report
-    if not skip_invalid and not dry_run:
-        # The first pass validated every row in a rolled-back transaction: now write.
-        result = CollectiviteResource().import_data(dataset, raise_errors=True)
-    for row in result.valid_rows():
-        if row.import_type == "new":
-            report.created.append(row.object_repr)
-        elif row.import_type == "update":
-            report.updated.append(row.object_repr)
-        elif row.import_type == "skip":
-            report.unchanged += 1
+
+def chunks(rows, size):
+    chunk = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def write_rows(source, lines, report, *, dry_run, skip_invalid):
+    """Second pass: the rows through django-import-export, a chunk at a time, in one
+    transaction rolled back unless every row was written as asked."""
+    file_name = source.file_name
+    wanted = set(lines)
+    failed = False
+    with transaction.atomic():
+        rows = (row for row in source.rows() if row[0] in wanted)
+        for chunk in chunks(rows, CHUNK_SIZE):
+            numbers = [line for line, _ in chunk]
+            dataset = tablib.Dataset(*[values for _, values in chunk], headers=source.headers)
+            # Each row in its own savepoint; a chunk with an exception is rolled back whole.
+            result = CollectiviteResource().import_data(
+                dataset,
+                use_transactions=True,
+                raise_errors=False,
+                rollback_on_validation_errors=False,
+            )
+            for invalid in result.invalid_rows:
+                line = numbers[invalid.number - 1]
+                row = dict(zip(source.headers, chunk[invalid.number - 1][1], strict=True))
+                for attribute, messages in invalid.error_dict.items():
+                    value = row.get(COLUMNS.get(attribute), "")
+                    report.errors.extend(
+                        row_message(file_name, line, attribute, value, message)
+                        for message in messages
+                    )
+            for number, errors in result.row_errors():
+                failed = True
+                line = numbers[number - 1]
+                report.errors.extend(
+                    f"{file_name}, ligne {line} : {error.error}" for error in errors
+                )
+            for row in result.valid_rows():
+                if row.import_type == "new":
+                    report.created.append(row.object_repr)
+                elif row.import_type == "update":
+                    report.updated.append(row.object_repr)
+                elif row.import_type == "skip":
+                    report.unchanged += 1
+        if failed or (report.errors and not skip_invalid):
+            report.refuse()
+            report.created, report.updated, report.unchanged = [], [], 0
+            transaction.set_rollback(True)
+        elif dry_run:
+            transaction.set_rollback(True)
+
+
+def import_collectivites(path, *, file_name=None, dry_run=False, skip_invalid=False):
+    file_name = file_name or Path(path).name
+    report = CollectivitesReport(file_name=file_name, dry_run=dry_run)
+    source = CollectivitesFile(path, file_name)
+    try:
+        lines = check_rows(source, report)
+        if report.errors and not skip_invalid:
+            report.refuse()
+        elif lines:
+            write_rows(source, lines, report, dry_run=dry_run, skip_invalid=skip_invalid)
+    except ImportFileError as error:
+        report.fatal = str(error)
     return report

@@ -99,6 +99,16 @@ CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 
 FIXTURE_DIRS = [BASE_DIR / "fixtures"]
 
+# File imports (annuaire, collectivités; communes/import_files.py): beyond these, a file is
+# refused before it costs memory or time. Bytes for the sizes; the national annuaire export
+# is about 40 MB and 70,000 rows.
+IMPORT_MAX_FILE_SIZE = env.int("IMPORT_MAX_FILE_SIZE", default=50_000_000)
+IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=100_000)
+IMPORT_MAX_LINE_LENGTH = env.int("IMPORT_MAX_LINE_LENGTH", default=1_000_000)
+IMPORT_MAX_XLSX_UNCOMPRESSED_SIZE = env.int(
+    "IMPORT_MAX_XLSX_UNCOMPRESSED_SIZE", default=200_000_000
+)
+
 # Background work (issuing a whole académie): django.tasks, stored in the database and run
 # by `python manage.py db_worker` (started by `make run`).
 TASKS = {

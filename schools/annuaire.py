@@ -20,7 +20,6 @@ The 10x codes are maternelles; the others are primaires when `Ecole_maternelle` 
 nursery classes) and élémentaires otherwise.
 """
 
-import codecs
 import csv
 import re
 from collections import Counter
@@ -33,6 +32,18 @@ from django.db.models import Q
 from django.dispatch import Signal
 from django.utils import timezone
 
+from communes.import_files import (
+    NUL_REASON,
+    CappedList,
+    ImportFileError,
+    check_file_size,
+    check_header,
+    check_row_count,
+    decoded_lines,
+    nul_cells,
+    nul_position,
+    visible,
+)
 from communes.models import Academie, Commune, Departement
 from schools.enums import SchoolKind, SchoolStatus, Sector
 from schools.models import School
@@ -94,7 +105,7 @@ FIELD_LABELS = {
 }
 
 
-class AnnuaireFileError(Exception):
+class AnnuaireFileError(ImportFileError):
     """The file as a whole cannot be read: nothing is imported."""
 
 
@@ -140,7 +151,7 @@ class AnnuaireReport:
     complete: bool = False
     fatal: str = ""
     rows: int = 0
-    errors: list = field(default_factory=list)
+    errors: CappedList = field(default_factory=CappedList)
     skipped: Counter = field(default_factory=Counter)
     created: list = field(default_factory=list)
     updated: list = field(default_factory=list)  # (uai, name, [changed fields])
@@ -165,7 +176,7 @@ class AnnuaireReport:
     def error_messages(self):
         if self.fatal:
             return [self.fatal]
-        return [error.message(self.file_name) for error in self.errors]
+        return self.errors.lines(lambda error: error.message(self.file_name))
 
     def summary(self):
         return (
@@ -184,13 +195,19 @@ class AnnuaireReport:
         out.append(f"{self.rows} lignes lues dans {self.file_name}.")
         out.append(f"Écoles créées : {len(self.created)}")
         out.append(f"Écoles mises à jour : {len(self.updated)}")
-        for uai, name, fields in self.updated:
-            labels = ", ".join(FIELD_LABELS[name_] for name_ in fields)
-            out.append(f"  {uai} {name} : {labels}")
+        out.extend(
+            f"  {line}"
+            for line in CappedList(self.updated).lines(
+                lambda item: (
+                    f"{item[0]} {item[1]} : " + ", ".join(FIELD_LABELS[name_] for name_ in item[2])
+                ),
+                noun="écoles",
+            )
+        )
         out.append(f"Écoles inchangées : {self.unchanged}")
         out.append(f"Écoles fermées (absentes d'un import complet) : {len(self.closed)}")
-        for uai, name in self.closed:
-            out.append(f"  {uai} {name}")
+        closed = CappedList(self.closed).lines(lambda item: f"{item[0]} {item[1]}", "écoles")
+        out.extend(f"  {line}" for line in closed)
         if self.closure_skipped:
             out.append(self.closure_skipped)
         if self.communes_created:
@@ -209,7 +226,8 @@ class AnnuaireReport:
                 "Conventions d'années scolaires en cours dont une école a fermé "
                 "ou changé de commune :"
             )
-            out.extend(f"  {line}" for line in self.affected_conventions)
+            affected = CappedList(self.affected_conventions).lines(noun="conventions")
+            out.extend(f"  {line}" for line in affected)
         return out
 
 
@@ -233,28 +251,8 @@ def sniff_binary(head, file_name):
     if b"\x00" in head:
         raise AnnuaireFileError(
             f"Le fichier « {file_name} » n'est pas un fichier CSV : il contient des données "
-            "binaires (octets nuls)."
+            f"binaires ({nul_position(head)})."
         )
-
-
-def decoded_lines(binary, file_name, progress=None):
-    # Decoding line by line (not through TextIOWrapper) lets a Windows-1252 file be refused
-    # with the exact line and byte that is not UTF-8.
-    for number, raw in enumerate(binary, start=1):
-        if progress is not None:
-            progress(len(raw))
-        if number == 1 and raw.startswith(codecs.BOM_UTF8):
-            raw = raw[len(codecs.BOM_UTF8) :]
-        try:
-            yield raw.decode("utf-8")
-        except UnicodeDecodeError as error:
-            byte = raw[error.start]
-            raise AnnuaireFileError(
-                f"Le fichier « {file_name} » n'est pas encodé en UTF-8 : ligne {number}, "
-                f"octet 0x{byte:02X} en position {error.start + 1} "
-                f"(« {raw[: error.start].decode('utf-8', 'replace')[-30:]}… »). Il a sans doute "
-                "été enregistré en Windows-1252 (ANSI) ; enregistrez-le en « CSV UTF-8 »."
-            ) from None
 
 
 class AnnuaireReader:
@@ -266,6 +264,7 @@ class AnnuaireReader:
         self.size = self.path.stat().st_size
 
     def rows(self, progress=None):
+        check_file_size(self.path, self.file_name)
         with self.path.open("rb") as binary:
             sniff_binary(binary.read(4096), self.file_name)
             binary.seek(0)
@@ -276,11 +275,15 @@ class AnnuaireReader:
                 header = next(reader, None)
                 if header is None:
                     raise AnnuaireFileError(f"Le fichier « {self.file_name} » est vide.")
+                check_header(header, self.file_name)
                 columns = self.map_columns(header)
                 width = len(header)
+                rows = 0
                 for values in reader:
                     if not any(value.strip() for value in values):
                         continue
+                    rows += 1
+                    check_row_count(rows, self.file_name)
                     yield reader.line_num, values, columns, width, header
             except csv.Error as error:
                 raise AnnuaireFileError(
@@ -340,10 +343,17 @@ def parse_row(line, values, columns, width, header, reference):
             RowError(
                 line,
                 column.lstrip("\ufeff"),
-                values[-1][:40] if values else "",
+                visible(values[-1]) if values else "",
                 f"la ligne compte {len(values)} colonnes au lieu de {width} "
                 "(ligne tronquée ou mal découpée)",
             )
+        ]
+    # Every cell, read or not, before any skip: PostgreSQL refuses a NUL and SQLite would
+    # store it.
+    if nul := nul_cells(values, header):
+        return [
+            RowError(line, column.lstrip("\ufeff"), visible(value), NUL_REASON)
+            for column, value in nul
         ]
     if get("type") != SCHOOL_TYPE:
         return SKIP_NOT_SCHOOL
@@ -485,7 +495,7 @@ def import_annuaire(
             report.fatal = (
                 f"{len(report.errors)} ligne(s) invalide(s), rien n'a été enregistré "
                 "(relancez avec « ignorer les lignes invalides » pour importer les autres) :\n"
-                + "\n".join(error.message(reader.file_name) for error in report.errors)
+                + "\n".join(report.error_messages())
             )
             return report
         with transaction.atomic():
@@ -497,7 +507,7 @@ def import_annuaire(
             if not dry_run:
                 # Bulk writes send no post_save: say once that the schools changed.
                 transaction.on_commit(lambda: annuaire_imported.send(sender=AnnuaireReport))
-    except AnnuaireFileError as error:
+    except ImportFileError as error:
         report.fatal = str(error)
     return report
 
