@@ -22,8 +22,12 @@ from conventions.templatetags.money import euros
 
 
 class MarkPaidForm(forms.Form):
+    # An <input type="date"> only takes ISO dates: the French "02/12/2026" would leave it
+    # empty. The browser sends ISO back; typed French dates are still accepted.
     paid_on = forms.DateField(
-        label="date de paiement", widget=forms.DateInput(attrs={"type": "date"})
+        label="date de paiement",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        input_formats=["%Y-%m-%d", "%d/%m/%Y"],
     )
     amount_paid = forms.DecimalField(
         label="montant payé (€)",
