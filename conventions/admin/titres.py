@@ -53,7 +53,7 @@ class TitreAdmin(ChangelistRowsMixin, ExportMixin, admin.ModelAdmin):
         "number_display",
         "debtor_name",
         "academie",
-        "exercice",
+        "exercice_display",
         "school_year",
         "amount_display",
         "titre_status",
@@ -73,7 +73,10 @@ class TitreAdmin(ChangelistRowsMixin, ExportMixin, admin.ModelAdmin):
     list_per_page = 50
     actions = ["issue_selected", "mark_paid_selected", "cancel_selected"]
     fieldsets = [
-        (None, {"fields": ["number", "status", "exercice", "issue_date", "convention_link"]}),
+        (
+            None,
+            {"fields": ["number", "status", "exercice_display", "issue_date", "convention_link"]},
+        ),
         (
             "Débiteur",
             {
@@ -92,7 +95,7 @@ class TitreAdmin(ChangelistRowsMixin, ExportMixin, admin.ModelAdmin):
     readonly_fields = [
         "number",
         "status",
-        "exercice",
+        "exercice_display",
         "issue_date",
         "convention_link",
         "debtor_name",
@@ -141,6 +144,11 @@ class TitreAdmin(ChangelistRowsMixin, ExportMixin, admin.ModelAdmin):
     @admin.display(description="numéro", ordering="sequence")
     def number_display(self, obj):
         return obj.number or "à attribuer"
+
+    # A year, not a quantity: the admin would print an integer field as "2 026".
+    @admin.display(description="exercice", ordering="exercice")
+    def exercice_display(self, obj):
+        return str(obj.exercice) if obj.exercice else None
 
     @admin.display(description="année scolaire", ordering="convention__school_year__label")
     def school_year(self, obj):

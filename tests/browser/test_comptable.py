@@ -52,3 +52,23 @@ def test_mark_paid_form_is_prefilled_with_today(page, live_server, issued_titre,
         issued_titre.amount,
     )
     assert issued_titre.paid_on > date(2000, 1, 1)
+
+
+def column_of(page, row_text, heading):
+    # Each heading's label is in .text; a sorted column also shows its sort priority.
+    headings = page.locator("#result_list thead th .text").all_inner_texts()
+    headings = [text.strip() for text in headings]
+    row = page.get_by_role("row").filter(has_text=row_text)
+    # The first column links to the titre: a row header (th), the others are cells.
+    return row.locator("th, td").nth(headings.index(heading))
+
+
+def test_the_exercice_is_a_year_not_a_number(page, live_server, issued_titre):
+    log_in(page, live_server, make_user("comptabilite"))
+    open_titres(page)
+
+    year = str(issued_titre.exercice)
+    expect(column_of(page, issued_titre.number, "Exercice")).to_have_text(year)
+
+    page.get_by_role("link", name=issued_titre.number).click()
+    expect(page.locator(".form-row", has_text="Exercice").locator(".readonly")).to_have_text(year)
