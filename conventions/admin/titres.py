@@ -49,17 +49,19 @@ class TitreAdmin(ChangelistRowsMixin, ExportMixin, admin.ModelAdmin):
     resource_classes = [TitreResource]
     formats = [TitresCSV, TitresXLSX]
     export_form_class = ExportForm
+    # What the accountant reads first (who, how much, where it stands) comes first, so that
+    # it shows without horizontal scrolling on a laptop.
     list_display = [
         "number_display",
         "debtor_name",
-        "academie",
-        "exercice_display",
-        "school_year",
         "amount_display",
         "titre_status",
         "issue_date",
         "paid_on",
         "amount_paid_display",
+        "exercice_display",
+        "academie",
+        "school_year",
     ]
     list_filter = ["exercice", "academie", "status", "convention__school_year"]
     search_fields = [
