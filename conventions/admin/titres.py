@@ -25,22 +25,24 @@ class MarkPaidForm(forms.Form):
     # An <input type="date"> only takes ISO dates: the French "02/12/2026" would leave it
     # empty. The browser sends ISO back; typed French dates are still accepted.
     paid_on = forms.DateField(
-        label="date de paiement",
+        label="Date de paiement",
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         input_formats=["%Y-%m-%d", "%d/%m/%Y"],
     )
     amount_paid = forms.DecimalField(
-        label="montant payé (€)",
+        label="Montant payé (€)",
         max_digits=10,
         decimal_places=2,
         required=False,
-        help_text="laisser vide si le montant dû a été payé ; un écart sera signalé",
+        help_text=(
+            "Laisser vide si le montant dû a été payé ; un écart sera signalé dans la liste."
+        ),
     )
 
 
 class CancelTitreForm(forms.Form):
     reason = forms.CharField(
-        label="motif de l'annulation", widget=forms.Textarea(attrs={"rows": 3, "cols": 60})
+        label="Motif de l'annulation", widget=forms.Textarea(attrs={"rows": 3, "cols": 60})
     )
 
 

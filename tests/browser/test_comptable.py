@@ -17,6 +17,17 @@ from tests.titres_helpers import sign
 
 pytestmark = pytest.mark.browser
 
+PREPARE = "Préparer les titres de perception, à vérifier avant émission"
+ISSUE = "Émettre les titres de perception (conventions signées)"
+NOTHING_PREPARED = (
+    "Aucun titre préparé : les conventions sélectionnées ne sont pas signées par les deux "
+    "parties, ou ont déjà un titre."
+)
+NOTHING_ISSUED = (
+    "Aucun titre émis : les conventions sélectionnées ne sont pas signées par les deux "
+    "parties, ou sont déjà facturées."
+)
+
 
 def download(page, file_format):
     """Export the titres list in `file_format`, as the export page offers it: its bytes."""
@@ -58,7 +69,8 @@ def test_mark_paid_form_is_prefilled_with_today(page, live_server, issued_titre,
 
     run_action(page, [issued_titre.number], "Marquer payés…")
 
-    paid_on = page.get_by_label("Date de paiement")
+    # Labelled as the admin's own forms are: capitalised.
+    paid_on = page.get_by_label("Date de paiement :", exact=True)
     expect(paid_on).to_have_value(timezone.localdate().isoformat())
     screenshot("marquer-payes")
     page.get_by_role("button", name="Enregistrer le paiement").click()
@@ -122,12 +134,18 @@ def test_accountant_issues_marks_paid_and_exports_titres(
     log_in(page, live_server, make_user("comptabilite"))
     screenshot("accueil")
 
-    # Céret and Rodez: prepared from the conventions list, checked, then issued.
+    # A draft gets no titre, and the accountant is told why.
     page.get_by_role("link", name="Conventions", exact=True).first.click()
+    run_action(page, ["Mouthoumet (11260)"], PREPARE)
+    expect(page.get_by_text(NOTHING_PREPARED)).to_be_visible()
+    run_action(page, ["Mouthoumet (11260)"], ISSUE)
+    expect(page.get_by_text(NOTHING_ISSUED)).to_be_visible()
+
+    # Céret and Rodez: prepared from the conventions list, checked, then issued.
     run_action(
         page,
         ["Céret (66049)", "Rodez (12202)"],
-        "Préparer les titres de perception, à vérifier avant émission",
+        PREPARE,
     )
     expect(page.get_by_text("2 titres à émettre préparés.")).to_be_visible()
     screenshot("titres-prepares")
@@ -153,7 +171,7 @@ def test_accountant_issues_marks_paid_and_exports_titres(
     run_action(
         page,
         ["Castelnau-d'Estrétefonds (31118)"],
-        "Émettre les titres de perception (conventions signées)",
+        ISSUE,
     )
     expect(page.get_by_text("1 titre émis.")).to_be_visible()
     open_titres(page)
