@@ -9,6 +9,7 @@ import io
 from datetime import date
 from decimal import Decimal
 
+from django.utils import timezone
 from import_export import fields, resources, widgets
 from import_export.formats.base_formats import Format
 
@@ -20,6 +21,14 @@ STATUS_COLUMN = "statut"
 CANCELLED_LABEL = TitreStatus.ANNULE.label
 # A spreadsheet reads a cell starting with one of these as a formula (or DDE payload).
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+# First line of both files. The apostrophe that neutralises a formula shows in the
+# spreadsheet: the reader is told it is not part of the value.
+NOTE = (
+    "Titres de perception ENT-École exportés le {date}. Un texte qui commencerait par "
+    "=, +, -, @ ou une tabulation est précédé d'une apostrophe (') pour que le tableur ne "
+    "l'exécute pas comme une formule : cette apostrophe ne fait pas partie de la valeur."
+)
 
 NATIVE_DATE = widgets.DateWidget(coerce_to_string=False)
 NATIVE_DECIMAL = widgets.DecimalWidget(coerce_to_string=False)
@@ -107,6 +116,10 @@ def neutralise(value):
     return value
 
 
+def note():
+    return NOTE.format(date=timezone.localdate().strftime("%d/%m/%Y"))
+
+
 def summary(dataset):
     """(number of titres, total TTC, number cancelled, total TTC without cancelled)."""
     amount_at = dataset.headers.index(AMOUNT_COLUMN)
@@ -132,7 +145,10 @@ def summary_lines(dataset):
 
 
 class TitresCSV(Format):
-    """CSV as French Excel opens it: UTF-8 with BOM, `;`, decimal comma, dd/mm/yyyy."""
+    """CSV as French Excel opens it: UTF-8 with BOM, `;`, decimal comma, dd/mm/yyyy.
+
+    A note, then the headers, the titres and the total lines.
+    """
 
     def get_title(self):
         return "csv"
@@ -162,6 +178,7 @@ class TitresCSV(Format):
     def export_data(self, dataset, **kwargs):
         out = io.StringIO()
         writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+        writer.writerow([note()])
         writer.writerow(dataset.headers)
         render = self.render
         writer.writerows([render(value) for value in row] for row in dataset)
@@ -174,7 +191,7 @@ class TitresCSV(Format):
 
 
 class TitresXLSX(Format):
-    """XLSX with real numbers and dates, and a second sheet "Synthèse"."""
+    """XLSX with real numbers and dates (a note, then the headers), and a sheet "Synthèse"."""
 
     def get_title(self):
         return "xlsx"
@@ -194,6 +211,7 @@ class TitresXLSX(Format):
 
         book = Workbook(write_only=True)
         sheet = book.create_sheet("Titres")
+        sheet.append([note()])
         sheet.append(dataset.headers)
 
         def cell(value):

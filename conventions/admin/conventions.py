@@ -626,11 +626,19 @@ class ConventionAdmin(ChangelistRowsMixin, admin.ModelAdmin):
                 self.message_user(request, " ".join(error.messages), messages.ERROR)
             else:
                 prepared += 1
-        self.message_user(
-            request,
-            f"{prepared} titre{pluralize(prepared)} à émettre préparé{pluralize(prepared)}.",
-            messages.SUCCESS if prepared else messages.WARNING,
-        )
+        if prepared:
+            self.message_user(
+                request,
+                f"{prepared} titre{pluralize(prepared)} à émettre préparé{pluralize(prepared)}.",
+                messages.SUCCESS,
+            )
+        else:
+            self.message_user(
+                request,
+                "Aucun titre préparé : les conventions sélectionnées ne sont pas signées par "
+                "les deux parties, ou ont déjà un titre.",
+                messages.WARNING,
+            )
 
     @admin.action(
         description="Émettre les titres de perception (conventions signées)",
@@ -645,6 +653,14 @@ class ConventionAdmin(ChangelistRowsMixin, admin.ModelAdmin):
             else:
                 errors.append(error)
         skipped = queryset.count() - done - len(errors)
+        if not done and not errors:
+            self.message_user(
+                request,
+                "Aucun titre émis : les conventions sélectionnées ne sont pas signées par les "
+                "deux parties, ou sont déjà facturées.",
+                messages.WARNING,
+            )
+            return
         self.message_user(
             request,
             f"{done} titre{pluralize(done)} émis"

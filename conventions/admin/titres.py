@@ -22,21 +22,27 @@ from conventions.templatetags.money import euros
 
 
 class MarkPaidForm(forms.Form):
+    # An <input type="date"> only takes ISO dates: the French "02/12/2026" would leave it
+    # empty. The browser sends ISO back; typed French dates are still accepted.
     paid_on = forms.DateField(
-        label="date de paiement", widget=forms.DateInput(attrs={"type": "date"})
+        label="Date de paiement",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        input_formats=["%Y-%m-%d", "%d/%m/%Y"],
     )
     amount_paid = forms.DecimalField(
-        label="montant payé (€)",
+        label="Montant payé (€)",
         max_digits=10,
         decimal_places=2,
         required=False,
-        help_text="laisser vide si le montant dû a été payé ; un écart sera signalé",
+        help_text=(
+            "Laisser vide si le montant dû a été payé ; un écart sera signalé dans la liste."
+        ),
     )
 
 
 class CancelTitreForm(forms.Form):
     reason = forms.CharField(
-        label="motif de l'annulation", widget=forms.Textarea(attrs={"rows": 3, "cols": 60})
+        label="Motif de l'annulation", widget=forms.Textarea(attrs={"rows": 3, "cols": 60})
     )
 
 
@@ -45,17 +51,19 @@ class TitreAdmin(ChangelistRowsMixin, ExportMixin, admin.ModelAdmin):
     resource_classes = [TitreResource]
     formats = [TitresCSV, TitresXLSX]
     export_form_class = ExportForm
+    # What the accountant reads first (who, how much, where it stands) comes first, so that
+    # it shows without horizontal scrolling on a laptop.
     list_display = [
         "number_display",
         "debtor_name",
-        "academie",
-        "exercice",
-        "school_year",
         "amount_display",
         "titre_status",
         "issue_date",
         "paid_on",
         "amount_paid_display",
+        "exercice_display",
+        "academie",
+        "school_year",
     ]
     list_filter = ["exercice", "academie", "status", "convention__school_year"]
     search_fields = [
@@ -69,7 +77,10 @@ class TitreAdmin(ChangelistRowsMixin, ExportMixin, admin.ModelAdmin):
     list_per_page = 50
     actions = ["issue_selected", "mark_paid_selected", "cancel_selected"]
     fieldsets = [
-        (None, {"fields": ["number", "status", "exercice", "issue_date", "convention_link"]}),
+        (
+            None,
+            {"fields": ["number", "status", "exercice_display", "issue_date", "convention_link"]},
+        ),
         (
             "Débiteur",
             {
@@ -88,7 +99,7 @@ class TitreAdmin(ChangelistRowsMixin, ExportMixin, admin.ModelAdmin):
     readonly_fields = [
         "number",
         "status",
-        "exercice",
+        "exercice_display",
         "issue_date",
         "convention_link",
         "debtor_name",
@@ -137,6 +148,11 @@ class TitreAdmin(ChangelistRowsMixin, ExportMixin, admin.ModelAdmin):
     @admin.display(description="numéro", ordering="sequence")
     def number_display(self, obj):
         return obj.number or "à attribuer"
+
+    # A year, not a quantity: the admin would print an integer field as "2 026".
+    @admin.display(description="exercice", ordering="exercice")
+    def exercice_display(self, obj):
+        return str(obj.exercice) if obj.exercice else None
 
     @admin.display(description="année scolaire", ordering="convention__school_year__label")
     def school_year(self, obj):

@@ -9,6 +9,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from conventions import billing
 from conventions.exports import export_titres
@@ -49,8 +50,19 @@ def seed_titres(seed_data):
 
 
 def read_csv(content):
+    """The rows after the note: headers, titres, total lines."""
     assert content.startswith(b"\xef\xbb\xbf"), "Excel needs the UTF-8 BOM"
-    return list(csv.reader(io.StringIO(content.decode("utf-8-sig")), delimiter=";"))
+    note, *rows = csv.reader(io.StringIO(content.decode("utf-8-sig")), delimiter=";")
+    assert len(note) == 1 and note[0].startswith("Titres de perception ENT-École exportés le ")
+    return rows
+
+
+def read_xlsx(content):
+    """The workbook, and the rows of its sheet "Titres" after the note."""
+    book = openpyxl.load_workbook(io.BytesIO(content))
+    note, *rows = book["Titres"].iter_rows(values_only=True)
+    assert note[0].startswith("Titres de perception ENT-École exportés le ")
+    return book, rows
 
 
 def test_csv_opens_in_french_excel_with_the_seed_amounts_and_total(seed_titres):
@@ -84,9 +96,8 @@ def test_csv_opens_in_french_excel_with_the_seed_amounts_and_total(seed_titres):
 def test_xlsx_holds_real_numbers_and_dates_and_a_summary_sheet(seed_titres):
     content, _ = export_titres(Titre.objects.order_by("pk"), "xlsx")
 
-    book = openpyxl.load_workbook(io.BytesIO(content))
+    book, (header, *rows) = read_xlsx(content)
     sheet = book["Titres"]
-    header, *rows = list(sheet.iter_rows(values_only=True))
     assert list(header) == COLUMNS
     amounts = [row[COLUMNS.index("montant TTC")] for row in rows]
     assert amounts == [450, 135, 50, 164]
@@ -95,7 +106,7 @@ def test_xlsx_holds_real_numbers_and_dates_and_a_summary_sheet(seed_titres):
     issued = rows[0][COLUMNS.index("date d'émission")]
     assert isinstance(issued, datetime)
     assert issued.date() == ISSUED_ON
-    assert sheet.cell(row=2, column=3).number_format == "DD/MM/YYYY"
+    assert sheet.cell(row=3, column=3).number_format == "DD/MM/YYYY"
     assert list(book["Synthèse"].iter_rows(values_only=True)) == [("Total : 4 titres", 799)]
 
 
@@ -115,9 +126,28 @@ def test_a_formula_in_a_name_is_never_a_formula_in_the_files():
 
     xlsx_content, _ = export_titres(Titre.objects.all(), "xlsx")
     sheet = openpyxl.load_workbook(io.BytesIO(xlsx_content))["Titres"]
-    cell = sheet.cell(row=2, column=COLUMNS.index("débiteur") + 1)
+    cell = sheet.cell(row=3, column=COLUMNS.index("débiteur") + 1)
     assert cell.data_type == "s"
     assert cell.value == "'" + name
+
+
+@pytest.mark.parametrize("file_format", ["csv", "xlsx"])
+def test_the_note_says_what_the_apostrophe_before_a_formula_is(seed_data, file_format):
+    convention = Convention.objects.get(commune__insee_code="66049")
+    billing.issue_titre(sign(convention))
+
+    content, _ = export_titres(Titre.objects.all(), file_format)
+
+    if file_format == "csv":
+        first_line = content.decode("utf-8-sig").splitlines()[0]
+    else:
+        first_line = next(openpyxl.load_workbook(io.BytesIO(content))["Titres"].values)[0]
+    today = timezone.localdate().strftime("%d/%m/%Y")
+    assert first_line == (
+        f"Titres de perception ENT-École exportés le {today}. Un texte qui commencerait par "
+        "=, +, -, @ ou une tabulation est précédé d'une apostrophe (') pour que le tableur ne "
+        "l'exécute pas comme une formule : cette apostrophe ne fait pas partie de la valeur."
+    )
 
 
 def test_cancelled_titres_are_counted_apart_in_the_summary(seed_titres):
