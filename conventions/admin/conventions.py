@@ -58,17 +58,34 @@ class EnrolledSchoolSelect(AutocompleteSelect):
 
 
 class EnrollmentForm(forms.ModelForm):
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, convention=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.convention = convention
         field = self.fields.get("school")  # absent when the convention is issued
         if field is not None and self.instance.school_id:
             widget = getattr(field.widget, "widget", field.widget)  # inside the related wrapper
             widget.schools = {str(self.instance.school_id): self.instance.school}
 
+    def clean(self):
+        # The row's year is its convention's. On a new convention neither is saved yet and
+        # the model's clean() cannot reach it through convention_id: copy it here, for the
+        # duplicate check and for the save.
+        if self.convention is not None:
+            self.instance.school_year_id = self.convention.school_year_id
+        return super().clean()
+
+
+class EnrollmentFormSet(forms.BaseInlineFormSet):
+    def get_form_kwargs(self, index):
+        # The convention being edited, saved or not (the admin validates the convention's
+        # form, filling its year, before the inline's).
+        return {**super().get_form_kwargs(index), "convention": self.instance}
+
 
 class EnrollmentInline(admin.TabularInline):
     model = Enrollment
     form = EnrollmentForm
+    formset = EnrollmentFormSet
     extra = 0
     autocomplete_fields = ["school"]
     fields = ["school", "label", "flag"]
@@ -228,7 +245,7 @@ class ConventionAdmin(ChangelistRowsMixin, admin.ModelAdmin):
     change_form_template = "admin/conventions/convention/change_form.html"
 
     class Media:
-        js = ["conventions/admin/fee.js"]
+        js = ["conventions/admin/fee.js", "conventions/admin/confirm.js"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).for_list()
@@ -664,7 +681,7 @@ class ConventionAdmin(ChangelistRowsMixin, admin.ModelAdmin):
         # Read-only users (the accountants) see the convention, not buttons they may not use.
         if obj is not None and self.has_change_permission(request, obj):
             context["manual_transitions"] = [
-                (status, label)
+                (status, label, status.label)
                 for status, label in MANUAL_TRANSITIONS
                 if obj.can_transition_to(status)
             ]
