@@ -25,6 +25,7 @@ from conventions.admin.common import (
     pdf_response,
     status_badge,
 )
+from conventions.admin.convention_page import ConventionForm, ConventionPageMixin
 from conventions.enums import STATUS_DATE_FIELDS, ConventionStatus
 from conventions.fees import Fee
 from conventions.issuing import cancel_and_replace, issue, issued_pdf
@@ -149,7 +150,8 @@ class StatusFilter(admin.SimpleListFilter):
 
 
 @admin.register(Convention)
-class ConventionAdmin(ChangelistRowsMixin, admin.ModelAdmin):
+class ConventionAdmin(ConventionPageMixin, ChangelistRowsMixin, admin.ModelAdmin):
+    form = ConventionForm
     list_display = [
         "commune",
         "collectivite",
@@ -278,6 +280,8 @@ class ConventionAdmin(ChangelistRowsMixin, admin.ModelAdmin):
                     ("<int:pk>/preview/", self.preview_view, "preview"),
                     ("<int:pk>/issue/", self.issue_view, "issue"),
                     ("<int:pk>/pdf/", self.download_view, "pdf"),
+                    ("<int:pk>/send-link/", self.send_link_view, "send_link"),
+                    ("<int:pk>/open-schools/", self.open_schools_view, "open_schools"),
                 ],
             ),
             *super().get_urls(),
@@ -548,18 +552,25 @@ class ConventionAdmin(ChangelistRowsMixin, admin.ModelAdmin):
         )
 
     def fee_preview(self, request):
+        # The commune's département gives the académie: the form fills it from the answer.
+        academies = Academie.objects.filter(
+            departements__communes=request.GET.get("commune") or None
+        )
         try:
             count = int(request.GET.get("count", "0"))
+            academie = academies.first() or Academie.objects.get(pk=request.GET.get("academie"))
+        except (ValueError, Academie.DoesNotExist):
+            return JsonResponse({"text": "choisissez la commune et l'année"})
+        try:
             school_year = SchoolYear.objects.get(pk=request.GET.get("school_year"))
-            academie = Academie.objects.get(pk=request.GET.get("academie"))
-        except (ValueError, SchoolYear.DoesNotExist, Academie.DoesNotExist):
-            return JsonResponse({"text": "choisissez l'année et l'académie"})
+        except (ValueError, SchoolYear.DoesNotExist):
+            return JsonResponse({"text": "choisissez l'année", "academie": academie.pk})
         tariff = Tariff.objects.filter(school_year=school_year, academie=academie).first()
         if tariff is None:
-            return JsonResponse(
-                {"text": f"Aucun tarif n'est défini pour {school_year} et l'{academie}."}
-            )
-        return JsonResponse({"text": str(Fee(school_count=max(count, 0), rate=tariff.rate))})
+            text = f"Aucun tarif n'est défini pour {school_year} et l'{academie}."
+        else:
+            text = str(Fee(school_count=max(count, 0), rate=tariff.rate))
+        return JsonResponse({"text": text, "academie": academie.pk})
 
     def transition_view(self, request, pk, status):
         convention = get_object_or_404(Convention, pk=pk)
@@ -687,4 +698,6 @@ class ConventionAdmin(ChangelistRowsMixin, admin.ModelAdmin):
             ]
             context["can_cancel"] = obj.can_transition_to(ConventionStatus.ANNULEE)
             context["can_issue"] = obj.can_transition_to(ConventionStatus.EMISE)
+            context["can_send_link"] = obj.is_issued and obj.status != ConventionStatus.ANNULEE
+            context["can_add_schools"] = not obj.is_issued
         return super().render_change_form(request, context, add, change, form_url, obj)

@@ -320,6 +320,9 @@ class Convention(models.Model):
         if changed := self.frozen_changes():
             raise frozen_error(changed)
         errors = {}
+        if self.commune_id and not self.academie_id:
+            # The commune's département determines the académie: left empty, it follows.
+            self.academie_id = self.commune.departement.academie_id
         if (
             self.commune_id
             and self.academie_id
@@ -423,6 +426,34 @@ class Convention(models.Model):
     def schools_outside_communes(self):
         covered = self.collectivite.communes.values("pk")
         return self.schools.exclude(commune__in=covered)
+
+    def enrollable_schools(self):
+        """The commune's open schools that no live convention of the year enrolls yet."""
+        taken = Enrollment.objects.filter(
+            school=OuterRef("pk"), school_year=self.school_year_id, active=True
+        )
+        return (
+            School.objects.open()
+            .filter(commune=self.commune_id)
+            .exclude(Exists(taken))
+            .with_label_relations()
+            .order_by("name")
+        )
+
+    def enroll(self, schools):
+        """Enroll these schools (a subset of enrollable_schools()); returns how many."""
+        if self.is_issued:
+            raise ValidationError(
+                "La convention est émise : ses écoles ne peuvent plus changer. Annulez-la et "
+                "émettez une convention de remplacement.",
+                code="frozen_schools",
+            )
+        schools = self.enrollable_schools().filter(pk__in=[school.pk for school in schools])
+        enrollments = Enrollment.objects.bulk_create(
+            Enrollment(convention=self, school=school, school_year_id=self.school_year_id)
+            for school in schools
+        )
+        return len(enrollments)
 
     # Life ------------------------------------------------------------------------------
 
