@@ -2,7 +2,7 @@ import secrets
 
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
-from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, Max, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.text import slugify
@@ -320,6 +320,13 @@ class Convention(models.Model):
         if changed := self.frozen_changes():
             raise frozen_error(changed)
         errors = {}
+        if not self.pk and self.commune_id and self.school_year_id:
+            # After a cancelled convention, a new one of the same commune and year (made by
+            # hand rather than by "annuler et remplacer") takes the next number.
+            numbers = Convention.objects.filter(
+                commune=self.commune_id, school_year=self.school_year_id
+            ).aggregate(last=Max("number"))
+            self.number = (numbers["last"] or 0) + 1
         if self.commune_id and not self.academie_id:
             # The commune's département determines the académie: left empty, it follows.
             self.academie_id = self.commune.departement.academie_id
