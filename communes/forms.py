@@ -35,3 +35,4 @@ class CollectiviteForm(forms.ModelForm):
             "chorus_engagement_number",
         ]
         field_classes = {"siret": SiretField}
+        help_texts = {"siret": "14 chiffres ; les espaces sont permis : « 216 601 369 00012 »"}
