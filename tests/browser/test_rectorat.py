@@ -131,8 +131,7 @@ def fill_convention(page, collectivite, commune, schools):
     pick(page, form.locator(".field-collectivite"), collectivite, collectivite_label(collectivite))
     pick(page, form.locator(".field-commune"), commune.split(" ")[0], commune)
     page.get_by_label("Année scolaire").select_option("2026-2027")
-    if page.get_by_label("Académie").input_value() == "":
-        page.get_by_label("Académie").select_option(label="académie de Montpellier")
+    # No académie to choose: the commune determines it.
     add_row = page.locator("#enrollments-group .add-row a")
     for number, (name, _kind, _sector) in enumerate(schools):
         add_row.click()
