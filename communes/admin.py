@@ -4,6 +4,7 @@ from import_export.formats.base_formats import CSV, XLSX
 from communes.admin_import import ReportedImportMixin
 from communes.changelists import ChangelistRowsMixin
 from communes.collectivites_import import CollectiviteResource, import_collectivites
+from communes.forms import CollectiviteForm
 from communes.models import Academie, Collectivite, Commune, Departement
 
 
@@ -40,6 +41,7 @@ class CommuneAdmin(ChangelistRowsMixin, admin.ModelAdmin):
 
 @admin.register(Collectivite)
 class CollectiviteAdmin(ChangelistRowsMixin, ReportedImportMixin, admin.ModelAdmin):
+    form = CollectiviteForm
     list_display = ["name", "kind", "siret", "city", "representative_name", "communes_covered"]
     list_filter = ["kind", "communes__departement__academie", "communes__departement"]
     search_fields = ["name", "siret", "city", "communes__name", "communes__insee_code"]

@@ -25,6 +25,7 @@ from conventions.admin.common import (
     pdf_response,
     status_badge,
 )
+from conventions.admin.convention_page import ConventionForm, ConventionPageMixin
 from conventions.enums import STATUS_DATE_FIELDS, ConventionStatus
 from conventions.fees import Fee
 from conventions.issuing import cancel_and_replace, issue, issued_pdf
@@ -58,17 +59,34 @@ class EnrolledSchoolSelect(AutocompleteSelect):
 
 
 class EnrollmentForm(forms.ModelForm):
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, convention=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.convention = convention
         field = self.fields.get("school")  # absent when the convention is issued
         if field is not None and self.instance.school_id:
             widget = getattr(field.widget, "widget", field.widget)  # inside the related wrapper
             widget.schools = {str(self.instance.school_id): self.instance.school}
 
+    def clean(self):
+        # The row's year is its convention's. On a new convention neither is saved yet and
+        # the model's clean() cannot reach it through convention_id: copy it here, for the
+        # duplicate check and for the save.
+        if self.convention is not None:
+            self.instance.school_year_id = self.convention.school_year_id
+        return super().clean()
+
+
+class EnrollmentFormSet(forms.BaseInlineFormSet):
+    def get_form_kwargs(self, index):
+        # The convention being edited, saved or not (the admin validates the convention's
+        # form, filling its year, before the inline's).
+        return {**super().get_form_kwargs(index), "convention": self.instance}
+
 
 class EnrollmentInline(admin.TabularInline):
     model = Enrollment
     form = EnrollmentForm
+    formset = EnrollmentFormSet
     extra = 0
     autocomplete_fields = ["school"]
     fields = ["school", "label", "flag"]
@@ -132,7 +150,8 @@ class StatusFilter(admin.SimpleListFilter):
 
 
 @admin.register(Convention)
-class ConventionAdmin(ChangelistRowsMixin, admin.ModelAdmin):
+class ConventionAdmin(ConventionPageMixin, ChangelistRowsMixin, admin.ModelAdmin):
+    form = ConventionForm
     list_display = [
         "commune",
         "collectivite",
@@ -228,7 +247,7 @@ class ConventionAdmin(ChangelistRowsMixin, admin.ModelAdmin):
     change_form_template = "admin/conventions/convention/change_form.html"
 
     class Media:
-        js = ["conventions/admin/fee.js"]
+        js = ["conventions/admin/fee.js", "conventions/admin/confirm.js"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).for_list()
@@ -261,6 +280,8 @@ class ConventionAdmin(ChangelistRowsMixin, admin.ModelAdmin):
                     ("<int:pk>/preview/", self.preview_view, "preview"),
                     ("<int:pk>/issue/", self.issue_view, "issue"),
                     ("<int:pk>/pdf/", self.download_view, "pdf"),
+                    ("<int:pk>/send-link/", self.send_link_view, "send_link"),
+                    ("<int:pk>/open-schools/", self.open_schools_view, "open_schools"),
                 ],
             ),
             *super().get_urls(),
@@ -531,18 +552,25 @@ class ConventionAdmin(ChangelistRowsMixin, admin.ModelAdmin):
         )
 
     def fee_preview(self, request):
+        # The commune's département gives the académie: the form fills it from the answer.
+        academies = Academie.objects.filter(
+            departements__communes=request.GET.get("commune") or None
+        )
         try:
             count = int(request.GET.get("count", "0"))
+            academie = academies.first() or Academie.objects.get(pk=request.GET.get("academie"))
+        except (ValueError, Academie.DoesNotExist):
+            return JsonResponse({"text": "choisissez la commune et l'année"})
+        try:
             school_year = SchoolYear.objects.get(pk=request.GET.get("school_year"))
-            academie = Academie.objects.get(pk=request.GET.get("academie"))
-        except (ValueError, SchoolYear.DoesNotExist, Academie.DoesNotExist):
-            return JsonResponse({"text": "choisissez l'année et l'académie"})
+        except (ValueError, SchoolYear.DoesNotExist):
+            return JsonResponse({"text": "choisissez l'année", "academie": academie.pk})
         tariff = Tariff.objects.filter(school_year=school_year, academie=academie).first()
         if tariff is None:
-            return JsonResponse(
-                {"text": f"Aucun tarif n'est défini pour {school_year} et l'{academie}."}
-            )
-        return JsonResponse({"text": str(Fee(school_count=max(count, 0), rate=tariff.rate))})
+            text = f"Aucun tarif n'est défini pour {school_year} et l'{academie}."
+        else:
+            text = str(Fee(school_count=max(count, 0), rate=tariff.rate))
+        return JsonResponse({"text": text, "academie": academie.pk})
 
     def transition_view(self, request, pk, status):
         convention = get_object_or_404(Convention, pk=pk)
@@ -680,10 +708,12 @@ class ConventionAdmin(ChangelistRowsMixin, admin.ModelAdmin):
         # Read-only users (the accountants) see the convention, not buttons they may not use.
         if obj is not None and self.has_change_permission(request, obj):
             context["manual_transitions"] = [
-                (status, label)
+                (status, label, status.label)
                 for status, label in MANUAL_TRANSITIONS
                 if obj.can_transition_to(status)
             ]
             context["can_cancel"] = obj.can_transition_to(ConventionStatus.ANNULEE)
             context["can_issue"] = obj.can_transition_to(ConventionStatus.EMISE)
+            context["can_send_link"] = obj.is_issued and obj.status != ConventionStatus.ANNULEE
+            context["can_add_schools"] = not obj.is_issued
         return super().render_change_form(request, context, add, change, form_url, obj)

@@ -2,7 +2,7 @@ import secrets
 
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
-from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, Max, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.text import slugify
@@ -320,6 +320,16 @@ class Convention(models.Model):
         if changed := self.frozen_changes():
             raise frozen_error(changed)
         errors = {}
+        if not self.pk and self.commune_id and self.school_year_id:
+            # After a cancelled convention, a new one of the same commune and year (made by
+            # hand rather than by "annuler et remplacer") takes the next number.
+            numbers = Convention.objects.filter(
+                commune=self.commune_id, school_year=self.school_year_id
+            ).aggregate(last=Max("number"))
+            self.number = (numbers["last"] or 0) + 1
+        if self.commune_id and not self.academie_id:
+            # The commune's département determines the académie: left empty, it follows.
+            self.academie_id = self.commune.departement.academie_id
         if (
             self.commune_id
             and self.academie_id
@@ -427,6 +437,34 @@ class Convention(models.Model):
     def schools_outside_communes(self):
         covered = self.collectivite.communes.values("pk")
         return self.schools.exclude(commune__in=covered)
+
+    def enrollable_schools(self):
+        """The commune's open schools that no live convention of the year enrolls yet."""
+        taken = Enrollment.objects.filter(
+            school=OuterRef("pk"), school_year=self.school_year_id, active=True
+        )
+        return (
+            School.objects.open()
+            .filter(commune=self.commune_id)
+            .exclude(Exists(taken))
+            .with_label_relations()
+            .order_by("name")
+        )
+
+    def enroll(self, schools):
+        """Enroll these schools (a subset of enrollable_schools()); returns how many."""
+        if self.is_issued:
+            raise ValidationError(
+                "La convention est émise : ses écoles ne peuvent plus changer. Annulez-la et "
+                "émettez une convention de remplacement.",
+                code="frozen_schools",
+            )
+        schools = self.enrollable_schools().filter(pk__in=[school.pk for school in schools])
+        enrollments = Enrollment.objects.bulk_create(
+            Enrollment(convention=self, school=school, school_year_id=self.school_year_id)
+            for school in schools
+        )
+        return len(enrollments)
 
     # Life ------------------------------------------------------------------------------
 

@@ -22,6 +22,20 @@ def test_database_before_live_server(django_db_setup):
     return
 
 
+@pytest.fixture(scope="session", autouse=True)
+def live_server_serves_collected_static():
+    # pytest-django wraps the live server in staticfiles' handler, which looks files up
+    # through the finders: the hashed names of the manifest storage the tests run with
+    # ("base.6398cd16ee3d.css") are not there, so every page came without CSS or JS. Let
+    # WhiteNoise serve the collected files, as in production.
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(
+            "django.contrib.staticfiles.handlers.StaticFilesHandler",
+            lambda application: application,
+        )
+        yield
+
+
 @pytest.fixture(scope="module")
 def browser():
     from playwright.sync_api import sync_playwright

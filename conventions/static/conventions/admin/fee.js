@@ -1,5 +1,6 @@
-// Keeps "4 écoles × 41,00 € = 164,00 €" up to date while schools are added or removed.
-// The server computes the amount; this script only asks for it.
+// Keeps "4 écoles × 41,00 € = 164,00 €" up to date while schools are added or removed, and
+// fills the académie from the chosen commune (its département determines it).
+// The server computes both; this script only asks for them.
 "use strict";
 (function () {
   function countSchools() {
@@ -16,13 +17,23 @@
     const urlHolder = document.getElementById("entconv-fee-url");
     const year = document.getElementById("id_school_year");
     const academie = document.getElementById("id_academie");
-    if (!target || !urlHolder || !year || !academie) return;
+    const commune = document.getElementById("id_commune");
+    if (!target || !urlHolder || !year) return;
     const params = new URLSearchParams({
-      count: countSchools(), school_year: year.value, academie: academie.value,
+      count: countSchools(),
+      school_year: year.value,
+      academie: academie ? academie.value : "",
+      commune: commune ? commune.value : "",
     });
     fetch(urlHolder.dataset.url + "?" + params, { credentials: "same-origin" })
       .then(function (response) { return response.json(); })
-      .then(function (data) { target.textContent = data.text; });
+      .then(function (data) {
+        target.textContent = data.text;
+        // Only on an editable form: an issued convention shows its académie read-only.
+        if (academie && data.academie && academie.value !== String(data.academie)) {
+          academie.value = String(data.academie);
+        }
+      });
   }
   document.addEventListener("DOMContentLoaded", function () {
     document.addEventListener("change", refresh);
