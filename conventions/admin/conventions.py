@@ -8,10 +8,9 @@ from django.shortcuts import get_object_or_404
 from django.template.defaultfilters import pluralize
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
-from django.utils.timezone import localtime
 
+from communes.admin_wording import FrenchInlineMixin, FrenchWordingMixin
 from communes.changelists import ChangelistRowsMixin, SortedIdsPaginator
 from communes.models import Academie
 from conventions import billing
@@ -20,6 +19,7 @@ from conventions.admin.common import (
     MANUAL_TRANSITIONS,
     STATUS_LABELS,
     UAI_RE,
+    LongDatesMixin,
     admin_paths,
     issued_zip,
     pdf_response,
@@ -36,6 +36,7 @@ from conventions.models import (
     Tariff,
 )
 from conventions.pdf import ConventionDocument
+from conventions.templatetags.dates import long_datetime
 from conventions.templatetags.money import euros
 
 
@@ -66,7 +67,8 @@ class EnrollmentForm(forms.ModelForm):
             widget.schools = {str(self.instance.school_id): self.instance.school}
 
 
-class EnrollmentInline(admin.TabularInline):
+class EnrollmentInline(FrenchInlineMixin, admin.TabularInline):
+    feminine = True
     model = Enrollment
     form = EnrollmentForm
     extra = 0
@@ -132,7 +134,9 @@ class StatusFilter(admin.SimpleListFilter):
 
 
 @admin.register(Convention)
-class ConventionAdmin(ChangelistRowsMixin, admin.ModelAdmin):
+class ConventionAdmin(FrenchWordingMixin, LongDatesMixin, ChangelistRowsMixin, admin.ModelAdmin):
+    feminine = True
+    long_dates = ["act_date", "link_created_at", "link_sent_at", "signed_uploaded_at"]
     list_display = [
         "commune",
         "collectivite",
@@ -284,7 +288,7 @@ class ConventionAdmin(ChangelistRowsMixin, admin.ModelAdmin):
         return format_html_join(
             "",
             "<div>{} : {}</div>",
-            ((label, date_format(localtime(at), "DATETIME_FORMAT")) for label, at in steps),
+            ((label, long_datetime(at)) for label, at in steps),
         )
 
     @admin.display(description="statut", ordering="status")
