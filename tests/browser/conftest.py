@@ -22,6 +22,17 @@ def test_database_before_live_server(django_db_setup):
     return
 
 
+@pytest.fixture(autouse=True)
+def static_files_in_the_browser(settings):
+    # The live server serves static files through the finders, by their own names: the
+    # manifest's hashed names ("base.6398cd16ee3d.css") would all be 404, leaving the admin
+    # without its stylesheets and scripts (no inline rows, no autocomplete, another layout).
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
 @pytest.fixture(scope="module")
 def browser():
     from playwright.sync_api import sync_playwright
