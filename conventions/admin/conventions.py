@@ -137,14 +137,16 @@ class StatusFilter(admin.SimpleListFilter):
 class ConventionAdmin(FrenchWordingMixin, LongDatesMixin, ChangelistRowsMixin, admin.ModelAdmin):
     feminine = True
     long_dates = ["act_date", "link_created_at", "link_sent_at", "signed_uploaded_at"]
+    # Key columns first: at 1366 px, with the sidebar and the filters open, they stay in
+    # sight and the others scroll within the list.
     list_display = [
         "commune",
-        "collectivite",
-        "school_year",
-        "academie",
         "status_badge",
         "school_count_display",
         "amount_display",
+        "school_year",
+        "collectivite",
+        "academie",
         "outside_flag",
     ]
     list_filter = [

@@ -49,14 +49,16 @@ class TitreAdmin(
     resource_classes = [TitreResource]
     formats = [TitresCSV, TitresXLSX]
     export_form_class = ExportForm
+    # Key columns first: at 1366 px, with the sidebar and the filters open, they stay in
+    # sight and the others scroll within the list.
     list_display = [
         "number_display",
-        "debtor_name",
-        "academie",
-        "exercice",
-        "school_year",
         "amount_display",
         "titre_status",
+        "debtor_name",
+        "exercice",
+        "school_year",
+        "academie",
         "issue_date",
         "paid_on",
         "amount_paid_display",
