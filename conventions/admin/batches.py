@@ -14,6 +14,35 @@ from conventions.models import (
 TASK_LABELS = {"conventions.tasks.issue_in_background": "émission de conventions en arrière-plan"}
 
 
+def conventions(count):
+    # French: 0 and 1 are singular.
+    return f"{count} convention{'s' if count > 1 else ''}"
+
+
+def progress_text(batch):
+    """Where a background issuing stands, as its page says it."""
+    issued, failed = batch.issued_count, len(batch.failures)
+    if batch.finished_at:
+        text = (
+            f"Émission terminée : {conventions(issued)} émise{'s' if issued > 1 else ''} "
+            f"sur {batch.total}"
+        )
+        if failed:
+            text += (
+                f" ; {conventions(failed)} non émise{'s' if failed > 1 else ''}, voir le détail"
+            )
+        return text + "."
+    if batch.started_at:
+        return (
+            f"Émission en cours : {conventions(batch.done)} "
+            f"traitée{'s' if batch.done > 1 else ''} sur {batch.total}."
+        )
+    return (
+        f"Émission en attente : {conventions(batch.total)} à émettre, dès que le service "
+        "d'arrière-plan la prendra en charge."
+    )
+
+
 @admin.register(IssuingBatch)
 class IssuingBatchAdmin(FrenchWordingMixin, LongDatesMixin, admin.ModelAdmin):
     feminine = True
@@ -28,7 +57,6 @@ class IssuingBatchAdmin(FrenchWordingMixin, LongDatesMixin, admin.ModelAdmin):
         "started_at",
         "finished_at",
         "state",
-        "progress",
         "failure_list",
     ]
     readonly_fields = fields
@@ -48,9 +76,11 @@ class IssuingBatchAdmin(FrenchWordingMixin, LongDatesMixin, admin.ModelAdmin):
     @admin.display(description="avancement")
     def progress(self, obj):
         return format_html(
-            '<progress max="{}" value="{}"></progress> {} / {}',
+            '<span class="entconv-progress"><progress max="{}" value="{}" aria-label="{}">'
+            "</progress> {} sur {}</span>",
             obj.total or 1,
             obj.done,
+            "Avancement de l'émission",
             obj.done,
             obj.total,
         )
@@ -73,7 +103,9 @@ class IssuingBatchAdmin(FrenchWordingMixin, LongDatesMixin, admin.ModelAdmin):
         )
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
-        context["refresh"] = obj is not None and obj.finished_at is None
+        if obj is not None:
+            context["refresh"] = obj.finished_at is None
+            context["progress_text"] = progress_text(obj)
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def changelist_view(self, request, extra_context=None):
