@@ -5,10 +5,12 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from conventions.models import IssuingBatch, SchoolYear
+from conventions import billing
+from conventions.models import Convention, IssuingBatch, SchoolYear
 from conventions.tasks import issue_in_background
 from tests.browser.conftest import log_in
 from tests.roles import make_user
+from tests.titres_helpers import sign
 
 pytestmark = pytest.mark.browser
 
@@ -115,3 +117,29 @@ def test_gendered_labels_and_long_dates(page, live_server, background_work, scre
     # 2021-2022 ended on 1 September 2022: printed as the portal and the PDFs print it.
     expect(page.locator("#result_list")).to_contain_text("1er septembre 2022")
     expect(page.locator("#result_list")).not_to_contain_text("1 septembre 2022")
+
+
+def test_the_admins_own_pages_have_the_breadcrumb_bar(page, live_server, live_seed_data):
+    billing.prepare_titre(sign(Convention.objects.get(commune__insee_code="12202")))
+    log_in(page, live_server, make_user("superuser"))
+    page.locator("#content-main th[scope=row]").get_by_role(
+        "link", name="Conventions", exact=True
+    ).click()
+    page.get_by_role("link", name="Céret (66049)").click()
+    convention = "Convention 2026-2027 – Céret (COMMUNE DE CERET)"
+    crumbs = page.locator("ol.breadcrumbs li")
+
+    page.get_by_role("link", name="Émettre…").click()
+    expect(crumbs).to_have_text(["Accueil", "Conventions", "Conventions", convention, "Émettre"])
+    page.locator("ol.breadcrumbs").get_by_role("link", name=convention).click()
+    page.get_by_role("link", name="Annuler la convention…").click()
+    expect(crumbs).to_have_text(["Accueil", "Conventions", "Conventions", convention, "Annuler"])
+
+    page.locator("ol.breadcrumbs").get_by_role("link", name="Accueil").click()
+    page.get_by_role("link", name="Titres de perception").click()
+    page.get_by_role("checkbox", name=re.compile("Choisir cet objet")).first.check()
+    page.get_by_role("combobox", name="Action").select_option(label="Marquer payés…")
+    page.get_by_role("button", name="Exécuter").click()
+    expect(crumbs).to_have_text(
+        ["Accueil", "Conventions", "Titres de perception", "Marquer des titres payés"]
+    )
