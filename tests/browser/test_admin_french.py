@@ -97,6 +97,7 @@ def test_gendered_labels_and_long_dates(page, live_server, background_work, scre
     page.locator("#content-main th[scope=row]").get_by_role(
         "link", name="Conventions", exact=True
     ).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Conventions")
     actions = page.locator("select[name=action] option").all_inner_texts()
     assert "Supprimer les conventions sélectionnées" in actions
     page.get_by_role("link", name="Ajouter une convention").click()
@@ -117,6 +118,14 @@ def test_gendered_labels_and_long_dates(page, live_server, background_work, scre
     # 2021-2022 ended on 1 September 2022: printed as the portal and the PDFs print it.
     expect(page.locator("#result_list")).to_contain_text("1er septembre 2022")
     expect(page.locator("#result_list")).not_to_contain_text("1 septembre 2022")
+
+    # A tariff reads as money does everywhere: "41,00 €", not "41.00 €".
+    page.get_by_role("link", name="Accueil").first.click()
+    page.get_by_role("link", name="Tarifs").click()
+    page.locator("#result_list tbody th a").first.click()
+    expect(page.get_by_role("heading", level=2).first).to_have_text(
+        re.compile(r"\d+,00\xa0€ par école$")
+    )
 
 
 def test_the_admins_own_pages_have_the_breadcrumb_bar(page, live_server, live_seed_data):
