@@ -2,27 +2,29 @@ from django.contrib import admin
 from import_export.formats.base_formats import CSV, XLSX
 
 from communes.admin_import import ReportedImportMixin
+from communes.admin_wording import FrenchInlineMixin, FrenchWordingMixin
 from communes.changelists import ChangelistRowsMixin
 from communes.collectivites_import import CollectiviteResource, import_collectivites
 from communes.forms import CollectiviteForm
 from communes.models import Academie, Collectivite, Commune, Departement
 
 
-class DepartementInline(admin.TabularInline):
+class DepartementInline(FrenchInlineMixin, admin.TabularInline):
     model = Departement
     extra = 0
     fields = ["code", "name"]
 
 
 @admin.register(Academie)
-class AcademieAdmin(admin.ModelAdmin):
+class AcademieAdmin(FrenchWordingMixin, admin.ModelAdmin):
+    feminine = True
     list_display = ["name", "code", "signing_city"]
     search_fields = ["name", "code"]
     inlines = [DepartementInline]
 
 
 @admin.register(Departement)
-class DepartementAdmin(admin.ModelAdmin):
+class DepartementAdmin(FrenchWordingMixin, admin.ModelAdmin):
     list_display = ["code", "name", "academie"]
     list_filter = ["academie"]
     search_fields = ["code", "name"]
@@ -30,7 +32,8 @@ class DepartementAdmin(admin.ModelAdmin):
 
 
 @admin.register(Commune)
-class CommuneAdmin(ChangelistRowsMixin, admin.ModelAdmin):
+class CommuneAdmin(FrenchWordingMixin, ChangelistRowsMixin, admin.ModelAdmin):
+    feminine = True
     list_display = ["name", "insee_code", "postal_code", "departement"]
     list_filter = ["departement__academie", "departement"]
     search_fields = ["name", "insee_code", "postal_code"]
@@ -40,7 +43,10 @@ class CommuneAdmin(ChangelistRowsMixin, admin.ModelAdmin):
 
 
 @admin.register(Collectivite)
-class CollectiviteAdmin(ChangelistRowsMixin, ReportedImportMixin, admin.ModelAdmin):
+class CollectiviteAdmin(
+    FrenchWordingMixin, ChangelistRowsMixin, ReportedImportMixin, admin.ModelAdmin
+):
+    feminine = True
     form = CollectiviteForm
     list_display = ["name", "kind", "siret", "city", "representative_name", "communes_covered"]
     list_filter = ["kind", "communes__departement__academie", "communes__departement"]

@@ -3,4 +3,4 @@ from django.apps import AppConfig
 
 class CommunesConfig(AppConfig):
     name = "communes"
-    verbose_name = "territoire et collectivités"
+    verbose_name = "Territoire et collectivités"

@@ -3,7 +3,7 @@ from django.apps import AppConfig
 
 class ConventionsConfig(AppConfig):
     name = "conventions"
-    verbose_name = "conventions"
+    verbose_name = "Conventions"
 
     def ready(self):
         from django.core import checks

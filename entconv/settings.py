@@ -38,7 +38,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "import_export",
-    "django_tasks_db",
+    "entconv.apps.TasksDatabaseConfig",
     "communes",
     "schools",
     "conventions",

@@ -9,6 +9,7 @@ from communes.admin_import import (
     ReportedImportForm,
     ReportedImportMixin,
 )
+from communes.admin_wording import FrenchWordingMixin
 from communes.changelists import ChangelistRowsMixin, SortedIdsPaginator
 from schools.annuaire import REQUIRED_COLUMNS, import_annuaire
 from schools.models import School
@@ -42,7 +43,8 @@ class AnnuaireConfirmForm(ReportedConfirmForm):
 
 
 @admin.register(School)
-class SchoolAdmin(ChangelistRowsMixin, ReportedImportMixin, admin.ModelAdmin):
+class SchoolAdmin(FrenchWordingMixin, ChangelistRowsMixin, ReportedImportMixin, admin.ModelAdmin):
+    feminine = True
     list_display = ["uai", "name", "kind", "sector", "commune", "departement", "status"]
     list_filter = [
         "status",

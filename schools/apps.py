@@ -3,4 +3,4 @@ from django.apps import AppConfig
 
 class SchoolsConfig(AppConfig):
     name = "schools"
-    verbose_name = "écoles"
+    verbose_name = "Écoles"

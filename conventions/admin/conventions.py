@@ -8,10 +8,9 @@ from django.shortcuts import get_object_or_404
 from django.template.defaultfilters import pluralize
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
-from django.utils.timezone import localtime
 
+from communes.admin_wording import FrenchInlineMixin, FrenchWordingMixin
 from communes.changelists import ChangelistRowsMixin, SortedIdsPaginator
 from communes.models import Academie
 from conventions import billing
@@ -20,6 +19,7 @@ from conventions.admin.common import (
     MANUAL_TRANSITIONS,
     STATUS_LABELS,
     UAI_RE,
+    LongDatesMixin,
     admin_paths,
     issued_zip,
     pdf_response,
@@ -37,6 +37,7 @@ from conventions.models import (
     Tariff,
 )
 from conventions.pdf import ConventionDocument
+from conventions.templatetags.dates import long_datetime
 from conventions.templatetags.money import euros
 
 
@@ -83,7 +84,8 @@ class EnrollmentFormSet(forms.BaseInlineFormSet):
         return {**super().get_form_kwargs(index), "convention": self.instance}
 
 
-class EnrollmentInline(admin.TabularInline):
+class EnrollmentInline(FrenchInlineMixin, admin.TabularInline):
+    feminine = True
     model = Enrollment
     form = EnrollmentForm
     formset = EnrollmentFormSet
@@ -150,16 +152,22 @@ class StatusFilter(admin.SimpleListFilter):
 
 
 @admin.register(Convention)
-class ConventionAdmin(ConventionPageMixin, ChangelistRowsMixin, admin.ModelAdmin):
+class ConventionAdmin(
+    ConventionPageMixin, FrenchWordingMixin, LongDatesMixin, ChangelistRowsMixin, admin.ModelAdmin
+):
     form = ConventionForm
+    feminine = True
+    long_dates = ["act_date", "link_created_at", "link_sent_at", "signed_uploaded_at"]
+    # Key columns first: at 1366 px, with the sidebar and the filters open, they stay in
+    # sight and the others scroll within the list.
     list_display = [
         "commune",
-        "collectivite",
-        "school_year",
-        "academie",
         "status_badge",
         "school_count_display",
         "amount_display",
+        "school_year",
+        "collectivite",
+        "academie",
         "outside_flag",
     ]
     list_filter = [
@@ -305,7 +313,7 @@ class ConventionAdmin(ConventionPageMixin, ChangelistRowsMixin, admin.ModelAdmin
         return format_html_join(
             "",
             "<div>{} : {}</div>",
-            ((label, date_format(localtime(at), "DATETIME_FORMAT")) for label, at in steps),
+            ((label, long_datetime(at)) for label, at in steps),
         )
 
     @admin.display(description="statut", ordering="status")

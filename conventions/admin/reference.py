@@ -5,7 +5,8 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.html import format_html
 
-from conventions.admin.common import admin_paths, issued_zip, pdf_response
+from communes.admin_wording import FrenchInlineMixin, FrenchWordingMixin
+from conventions.admin.common import LongDatesMixin, admin_paths, issued_zip, pdf_response
 from conventions.models import (
     Convention,
     ConventionTemplate,
@@ -16,20 +17,22 @@ from conventions.models import (
 from conventions.pdf import ConventionDocument
 
 
-class TariffInline(admin.TabularInline):
+class TariffInline(FrenchInlineMixin, admin.TabularInline):
     model = Tariff
     extra = 0
     fields = ["academie", "rate"]
 
 
-class SignatoryInline(admin.StackedInline):
+class SignatoryInline(FrenchInlineMixin, admin.StackedInline):
     model = Signatory
     extra = 0
     fields = ["academie", "name", "title_lines"]
 
 
 @admin.register(SchoolYear)
-class SchoolYearAdmin(admin.ModelAdmin):
+class SchoolYearAdmin(FrenchWordingMixin, LongDatesMixin, admin.ModelAdmin):
+    feminine = True
+    long_dates = ["end_date"]
     list_display = ["label", "end_date", "zip_links"]
     search_fields = ["label"]
     inlines = [TariffInline, SignatoryInline]
@@ -67,7 +70,7 @@ class SchoolYearAdmin(admin.ModelAdmin):
 
 
 @admin.register(Tariff)
-class TariffAdmin(admin.ModelAdmin):
+class TariffAdmin(FrenchWordingMixin, admin.ModelAdmin):
     list_display = ["school_year", "academie", "rate"]
     list_filter = ["school_year", "academie"]
     search_fields = ["school_year__label", "academie__name"]
@@ -75,7 +78,7 @@ class TariffAdmin(admin.ModelAdmin):
 
 
 @admin.register(Signatory)
-class SignatoryAdmin(admin.ModelAdmin):
+class SignatoryAdmin(FrenchWordingMixin, admin.ModelAdmin):
     list_display = ["name", "academie", "school_year", "first_title"]
     list_filter = ["school_year", "academie"]
     search_fields = ["name", "title_lines"]
@@ -87,7 +90,7 @@ class SignatoryAdmin(admin.ModelAdmin):
 
 
 @admin.register(ConventionTemplate)
-class ConventionTemplateAdmin(admin.ModelAdmin):
+class ConventionTemplateAdmin(FrenchWordingMixin, admin.ModelAdmin):
     list_display = ["name", "school_year", "academie_display"]
     list_filter = ["school_year", "academie"]
     search_fields = ["name", "body"]

@@ -9,9 +9,10 @@ from django.utils.html import format_html
 from import_export.admin import ExportMixin
 from import_export.forms import ExportForm
 
+from communes.admin_wording import FrenchWordingMixin
 from communes.changelists import ChangelistRowsMixin
 from conventions import billing
-from conventions.admin.common import status_badge
+from conventions.admin.common import LongDatesMixin, status_badge
 from conventions.exports import TitreResource, TitresCSV, TitresXLSX
 from conventions.models import (
     Titre,
@@ -47,12 +48,15 @@ class CancelTitreForm(forms.Form):
 
 
 @admin.register(Titre)
-class TitreAdmin(ChangelistRowsMixin, ExportMixin, admin.ModelAdmin):
+class TitreAdmin(
+    FrenchWordingMixin, LongDatesMixin, ChangelistRowsMixin, ExportMixin, admin.ModelAdmin
+):
+    long_dates = ["issue_date", "paid_on", "cancelled_at"]
     resource_classes = [TitreResource]
     formats = [TitresCSV, TitresXLSX]
     export_form_class = ExportForm
     # What the accountant reads first (who, how much, where it stands) comes first, so that
-    # it shows without horizontal scrolling on a laptop.
+    # it shows without horizontal scrolling on a laptop; the others scroll within the list.
     list_display = [
         "number_display",
         "debtor_name",

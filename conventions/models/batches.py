@@ -5,6 +5,7 @@ from django.utils import timezone
 from conventions.enums import ConventionStatus
 from conventions.models.conventions import Convention
 from conventions.models.reference import SchoolYear
+from conventions.templatetags.dates import long_datetime
 
 
 class IssuingBatch(models.Model):
@@ -35,9 +36,7 @@ class IssuingBatch(models.Model):
         ordering = ["-created_at"]
 
     def __str__(self):
-        return (
-            f"Émission {self.school_year} du {timezone.localtime(self.created_at):%d/%m/%Y %H:%M}"
-        )
+        return f"Émission {self.school_year} du {long_datetime(self.created_at)}"
 
     @property
     def done(self):

@@ -10,6 +10,7 @@ from django.db.models import Q
 
 from communes.models import Academie
 from conventions.template_html import body_problems, refusal
+from conventions.templatetags.money import euros
 
 
 def hash_access_token(token):
@@ -122,7 +123,7 @@ class Tariff(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.school_year} – {self.academie} : {self.rate} € par école"
+        return f"{self.school_year} – {self.academie} : {euros(self.rate)} par école"
 
     def natural_key(self):
         return (self.school_year.label, self.academie.code)

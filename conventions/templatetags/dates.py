@@ -19,3 +19,12 @@ def long_date(value):
         month_year = date_format(value, "F Y")
     day = "1er" if value.day == 1 else str(value.day)
     return f"{day} {month_year}"
+
+
+@register.filter
+def long_datetime(value):
+    """A moment as the admin shows it: "1er décembre 2026 à 09:05", in Paris time."""
+    if not value:
+        return ""
+    value = timezone.localtime(value)
+    return f"{long_date(value)} à {value:%H:%M}"

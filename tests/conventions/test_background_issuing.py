@@ -39,5 +39,5 @@ def test_the_admin_action_issues_in_the_background_worker_and_shows_progress(adm
     page = admin_client.get(
         reverse("admin:conventions_issuingbatch_change", args=[batch.pk])
     ).content.decode()
-    assert "2 / 2" in page
+    assert "2 sur 2" in page
     assert broken.reference in page
