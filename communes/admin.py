@@ -1,6 +1,7 @@
 from django.contrib import admin
 from import_export.formats.base_formats import CSV, XLSX
 
+from communes.admin_actions import RefusedActionMixin
 from communes.admin_import import ReportedImportMixin
 from communes.changelists import ChangelistRowsMixin
 from communes.collectivites_import import CollectiviteResource, import_collectivites
@@ -14,14 +15,14 @@ class DepartementInline(admin.TabularInline):
 
 
 @admin.register(Academie)
-class AcademieAdmin(admin.ModelAdmin):
+class AcademieAdmin(RefusedActionMixin, admin.ModelAdmin):
     list_display = ["name", "code", "signing_city"]
     search_fields = ["name", "code"]
     inlines = [DepartementInline]
 
 
 @admin.register(Departement)
-class DepartementAdmin(admin.ModelAdmin):
+class DepartementAdmin(RefusedActionMixin, admin.ModelAdmin):
     list_display = ["code", "name", "academie"]
     list_filter = ["academie"]
     search_fields = ["code", "name"]
@@ -29,7 +30,7 @@ class DepartementAdmin(admin.ModelAdmin):
 
 
 @admin.register(Commune)
-class CommuneAdmin(ChangelistRowsMixin, admin.ModelAdmin):
+class CommuneAdmin(RefusedActionMixin, ChangelistRowsMixin, admin.ModelAdmin):
     list_display = ["name", "insee_code", "postal_code", "departement"]
     list_filter = ["departement__academie", "departement"]
     search_fields = ["name", "insee_code", "postal_code"]
@@ -39,7 +40,9 @@ class CommuneAdmin(ChangelistRowsMixin, admin.ModelAdmin):
 
 
 @admin.register(Collectivite)
-class CollectiviteAdmin(ChangelistRowsMixin, ReportedImportMixin, admin.ModelAdmin):
+class CollectiviteAdmin(
+    RefusedActionMixin, ChangelistRowsMixin, ReportedImportMixin, admin.ModelAdmin
+):
     list_display = ["name", "kind", "siret", "city", "representative_name", "communes_covered"]
     list_filter = ["kind", "communes__departement__academie", "communes__departement"]
     search_fields = ["name", "siret", "city", "communes__name", "communes__insee_code"]

@@ -3,6 +3,7 @@ from django.contrib import admin
 from import_export.formats.base_formats import CSV
 from import_export.resources import Resource
 
+from communes.admin_actions import RefusedActionMixin
 from communes.admin_import import (
     PREVIEW_LIMIT,
     ReportedConfirmForm,
@@ -42,7 +43,7 @@ class AnnuaireConfirmForm(ReportedConfirmForm):
 
 
 @admin.register(School)
-class SchoolAdmin(ChangelistRowsMixin, ReportedImportMixin, admin.ModelAdmin):
+class SchoolAdmin(RefusedActionMixin, ChangelistRowsMixin, ReportedImportMixin, admin.ModelAdmin):
     list_display = ["uai", "name", "kind", "sector", "commune", "departement", "status"]
     list_filter = [
         "status",

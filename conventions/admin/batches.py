@@ -1,13 +1,14 @@
 from django.contrib import admin
 from django.utils.html import format_html, format_html_join
 
+from communes.admin_actions import RefusedActionMixin
 from conventions.models import (
     IssuingBatch,
 )
 
 
 @admin.register(IssuingBatch)
-class IssuingBatchAdmin(admin.ModelAdmin):
+class IssuingBatchAdmin(RefusedActionMixin, admin.ModelAdmin):
     list_display = ["__str__", "state", "progress", "failure_count", "created_by"]
     list_select_related = ["school_year", "created_by"]
     list_filter = ["school_year"]

@@ -1,7 +1,8 @@
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.actions import delete_selected
 from django.contrib.admin.widgets import AutocompleteSelect
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Exists, OuterRef
 from django.http import FileResponse, Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
@@ -12,6 +13,7 @@ from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.timezone import localtime
 
+from communes.admin_actions import RefusedActionMixin
 from communes.changelists import ChangelistRowsMixin, SortedIdsPaginator
 from communes.models import Academie
 from conventions import billing
@@ -132,7 +134,7 @@ class StatusFilter(admin.SimpleListFilter):
 
 
 @admin.register(Convention)
-class ConventionAdmin(ChangelistRowsMixin, admin.ModelAdmin):
+class ConventionAdmin(RefusedActionMixin, ChangelistRowsMixin, admin.ModelAdmin):
     list_display = [
         "commune",
         "collectivite",
@@ -187,6 +189,7 @@ class ConventionAdmin(ChangelistRowsMixin, admin.ModelAdmin):
         "revoke_link",
         "prepare_titres",
         "issue_titres",
+        "delete_selected",
     ]
     fieldsets = [
         (
@@ -357,7 +360,9 @@ class ConventionAdmin(ChangelistRowsMixin, admin.ModelAdmin):
             ]
         return fields
 
-    @admin.action(description="Émettre en arrière-plan les brouillons sélectionnés")
+    @admin.action(
+        description="Émettre en arrière-plan les brouillons sélectionnés", permissions=["issue"]
+    )
     def issue_in_background(self, request, queryset):
         from conventions.tasks import issue_in_background
 
@@ -385,7 +390,9 @@ class ConventionAdmin(ChangelistRowsMixin, admin.ModelAdmin):
         )
         return None
 
-    @admin.action(description="Télécharger les PDF émis (ZIP)")
+    # The ZIP is how the rectorat archives and forwards a batch; an accountant opens each
+    # convention's PDF from its page.
+    @admin.action(description="Télécharger les PDF émis (ZIP)", permissions=["change"])
     def download_zip(self, request, queryset):
         conventions = (
             queryset.issued()
@@ -401,7 +408,7 @@ class ConventionAdmin(ChangelistRowsMixin, admin.ModelAdmin):
     def preview_view(self, request, pk):
         convention = get_object_or_404(Convention, pk=pk)
         if not self.has_view_permission(request, convention):
-            raise Http404
+            raise PermissionDenied
         try:
             pdf = ConventionDocument.for_draft(convention).render(draft=True)
         except ValidationError as error:
@@ -411,14 +418,16 @@ class ConventionAdmin(ChangelistRowsMixin, admin.ModelAdmin):
 
     def download_view(self, request, pk):
         convention = get_object_or_404(Convention, pk=pk)
-        if not self.has_view_permission(request, convention) or not convention.is_issued:
+        if not self.has_view_permission(request, convention):
+            raise PermissionDenied
+        if not convention.is_issued:
             raise Http404
         return pdf_response(issued_pdf(convention), f"{convention.reference}.pdf", attachment=True)
 
     def issue_view(self, request, pk):
         convention = get_object_or_404(Convention, pk=pk)
-        if not self.has_change_permission(request, convention):
-            raise Http404
+        if not self.has_issue_permission(request, convention):
+            raise PermissionDenied
         change_url = reverse("admin:conventions_convention_change", args=[pk])
         error = None
         if request.method == "POST":
@@ -465,7 +474,7 @@ class ConventionAdmin(ChangelistRowsMixin, admin.ModelAdmin):
 
     # Actions ---------------------------------------------------------------------------
 
-    @admin.action(description="Envoyer le lien")
+    @admin.action(description="Envoyer le lien", permissions=["send_link"])
     def send_link(self, request, queryset):
         for convention in queryset.select_related("collectivite", "commune", "school_year"):
             try:
@@ -492,7 +501,9 @@ class ConventionAdmin(ChangelistRowsMixin, admin.ModelAdmin):
                     messages.SUCCESS,
                 )
 
-    @admin.action(description="Générer un nouveau lien (sans l'envoyer)")
+    @admin.action(
+        description="Générer un nouveau lien (sans l'envoyer)", permissions=["send_link"]
+    )
     def regenerate_link(self, request, queryset):
         for convention in queryset.select_related("school_year", "commune", "academie"):
             try:
@@ -512,7 +523,7 @@ class ConventionAdmin(ChangelistRowsMixin, admin.ModelAdmin):
                     messages.SUCCESS,
                 )
 
-    @admin.action(description="Révoquer le lien")
+    @admin.action(description="Révoquer le lien", permissions=["send_link"])
     def revoke_link(self, request, queryset):
         count = queryset.revoke_access_links()
         self.message_user(request, f"{count} lien(s) révoqué(s).", messages.SUCCESS)
@@ -521,7 +532,9 @@ class ConventionAdmin(ChangelistRowsMixin, admin.ModelAdmin):
 
     def signed_copy_view(self, request, pk):
         convention = get_object_or_404(Convention.objects.select_related("commune"), pk=pk)
-        if not self.has_view_permission(request, convention) or not convention.signed_pdf:
+        if not self.has_view_permission(request, convention):
+            raise PermissionDenied
+        if not convention.signed_pdf:
             raise Http404
         return FileResponse(
             convention.signed_pdf.open("rb"),
@@ -531,6 +544,9 @@ class ConventionAdmin(ChangelistRowsMixin, admin.ModelAdmin):
         )
 
     def fee_preview(self, request):
+        # A help for filling the form: only for those who may fill it.
+        if not (self.has_add_permission(request) or self.has_change_permission(request)):
+            raise PermissionDenied
         try:
             count = int(request.GET.get("count", "0"))
             school_year = SchoolYear.objects.get(pk=request.GET.get("school_year"))
@@ -546,7 +562,9 @@ class ConventionAdmin(ChangelistRowsMixin, admin.ModelAdmin):
 
     def transition_view(self, request, pk, status):
         convention = get_object_or_404(Convention, pk=pk)
-        if request.method != "POST" or not self.has_change_permission(request, convention):
+        if not self.has_change_status_permission(request, convention):
+            raise PermissionDenied
+        if request.method != "POST":
             raise Http404
         if status not in dict(MANUAL_TRANSITIONS):
             raise Http404
@@ -567,10 +585,12 @@ class ConventionAdmin(ChangelistRowsMixin, admin.ModelAdmin):
 
     def cancel_view(self, request, pk):
         convention = get_object_or_404(Convention, pk=pk)
-        if not self.has_change_permission(request, convention):
-            raise Http404
-        error = None
         replace = request.GET.get("remplacer") == "1"
+        if not self.has_change_status_permission(request, convention) or (
+            replace and not self.has_add_permission(request)
+        ):
+            raise PermissionDenied
+        error = None
         if request.method == "POST":
             reason = request.POST.get("reason", "")
             try:
@@ -609,6 +629,45 @@ class ConventionAdmin(ChangelistRowsMixin, admin.ModelAdmin):
 
     def has_issue_titre_permission(self, request):
         return request.user.has_perm("conventions.issue_titre")
+
+    # Permissions -----------------------------------------------------------------------
+
+    def has_issue_permission(self, request, obj=None):
+        return request.user.has_perm("conventions.issue_convention")
+
+    def has_send_link_permission(self, request, obj=None):
+        return request.user.has_perm("conventions.send_link_convention")
+
+    def has_change_status_permission(self, request, obj=None):
+        return request.user.has_perm("conventions.change_status_convention")
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and (obj is None or obj.is_deletable)
+
+    @admin.action(description="Supprimer les brouillons sélectionnés", permissions=["delete"])
+    def delete_selected(self, request, queryset):
+        kept = list(queryset.undeletable().select_related("school_year", "academie", "commune"))
+        if kept:
+            self.message_user(
+                request,
+                "Suppression refusée : seuls les brouillons se suppriment ; "
+                f"{', '.join(convention.reference for convention in kept[:20])}"
+                f"{' …' if len(kept) > 20 else ''} "
+                f"{'sont émises' if len(kept) > 1 else 'est émise'} : annulez-les plutôt. "
+                "Rien n'a été supprimé.",
+                messages.ERROR,
+            )
+            return None
+        return delete_selected(self, request, queryset)
+
+    def delete_model(self, request, obj):
+        obj.delete_files_on_commit()
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for convention in queryset:
+            convention.delete_files_on_commit()
+        super().delete_queryset(request, queryset)
 
     @admin.action(
         description="Préparer les titres de perception, à vérifier avant émission",
@@ -662,12 +721,14 @@ class ConventionAdmin(ChangelistRowsMixin, admin.ModelAdmin):
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         # Read-only users (the accountants) see the convention, not buttons they may not use.
-        if obj is not None and self.has_change_permission(request, obj):
+        if obj is not None and self.has_change_status_permission(request, obj):
             context["manual_transitions"] = [
                 (status, label)
                 for status, label in MANUAL_TRANSITIONS
                 if obj.can_transition_to(status)
             ]
             context["can_cancel"] = obj.can_transition_to(ConventionStatus.ANNULEE)
-            context["can_issue"] = obj.can_transition_to(ConventionStatus.EMISE)
+            context["can_issue"] = obj.can_transition_to(
+                ConventionStatus.EMISE
+            ) and self.has_issue_permission(request, obj)
         return super().render_change_form(request, context, add, change, form_url, obj)

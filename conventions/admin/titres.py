@@ -9,6 +9,7 @@ from django.utils.html import format_html
 from import_export.admin import ExportMixin
 from import_export.forms import ExportForm
 
+from communes.admin_actions import RefusedActionMixin
 from communes.changelists import ChangelistRowsMixin
 from conventions import billing
 from conventions.admin.common import status_badge
@@ -41,7 +42,7 @@ class CancelTitreForm(forms.Form):
 
 
 @admin.register(Titre)
-class TitreAdmin(ChangelistRowsMixin, ExportMixin, admin.ModelAdmin):
+class TitreAdmin(RefusedActionMixin, ChangelistRowsMixin, ExportMixin, admin.ModelAdmin):
     resource_classes = [TitreResource]
     formats = [TitresCSV, TitresXLSX]
     export_form_class = ExportForm
