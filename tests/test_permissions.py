@@ -7,7 +7,7 @@ from django.core.files.base import ContentFile
 from django.urls import reverse
 
 from conventions.enums import ConventionStatus
-from conventions.models import Convention, ConventionTemplate, SchoolYear, Tariff
+from conventions.models import Convention, ConventionTemplate, SchoolYear, Signatory, Tariff
 from schools.models import School
 from tests import permissions_helpers as h
 from tests.portal_helpers import make_pdf
@@ -257,6 +257,9 @@ EDITS = [
     ("tariff", lambda: Tariff.objects.first(), "conventions_tariff_change", {S, G}),
     ("school-year", lambda: SchoolYear.objects.first(), "conventions_schoolyear_change", {S, G}),
     ("template", template, "conventions_conventiontemplate_change", {S, G}),
+    ("signatory", lambda: Signatory.objects.first(), "conventions_signatory_change", {S, G}),
+    ("commune", lambda: h.ceret().commune, "communes_commune_change", {S, G}),
+    ("academie", lambda: h.ceret().academie, "communes_academie_change", {S, G}),
 ]
 
 
