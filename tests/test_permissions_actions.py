@@ -241,3 +241,16 @@ def test_an_action_post_without_the_csrf_token_is_refused(seed_data):
     assert response.status_code == 403
     assert mail.outbox == []
     assert Convention.objects.get(pk=convention.pk).status == ConventionStatus.EMISE
+
+
+def test_every_action_of_the_project_declares_its_permissions():
+    from django.contrib import admin
+
+    undeclared = [
+        f"{model._meta.label}.{action}"
+        for model, model_admin in admin.site._registry.items()
+        if model._meta.app_label in {"communes", "schools", "conventions"}
+        for action in model_admin.actions or []
+        if not getattr(model_admin.get_action(action).func, "allowed_permissions", None)
+    ]
+    assert undeclared == []
