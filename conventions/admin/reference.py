@@ -36,7 +36,9 @@ class KeepUsedRowsMixin:
         description="Supprimer les %(verbose_name_plural)s sélectionnés", permissions=["delete"]
     )
     def delete_selected(self, request, queryset):
-        kept = list(queryset.used_by_issued_conventions().select_related("school_year"))
+        kept = list(
+            queryset.used_by_issued_conventions().select_related("school_year", "academie")
+        )
         if kept:
             self.message_user(
                 request,
