@@ -1,6 +1,7 @@
 from django.contrib import admin
 from import_export.formats.base_formats import CSV, XLSX
 
+from communes.admin_actions import RefusedActionMixin
 from communes.admin_import import ReportedImportMixin
 from communes.admin_wording import FrenchInlineMixin, FrenchWordingMixin
 from communes.changelists import ChangelistRowsMixin
@@ -16,7 +17,7 @@ class DepartementInline(FrenchInlineMixin, admin.TabularInline):
 
 
 @admin.register(Academie)
-class AcademieAdmin(FrenchWordingMixin, admin.ModelAdmin):
+class AcademieAdmin(RefusedActionMixin, FrenchWordingMixin, admin.ModelAdmin):
     feminine = True
     list_display = ["name", "code", "signing_city"]
     search_fields = ["name", "code"]
@@ -24,7 +25,7 @@ class AcademieAdmin(FrenchWordingMixin, admin.ModelAdmin):
 
 
 @admin.register(Departement)
-class DepartementAdmin(FrenchWordingMixin, admin.ModelAdmin):
+class DepartementAdmin(RefusedActionMixin, FrenchWordingMixin, admin.ModelAdmin):
     list_display = ["code", "name", "academie"]
     list_filter = ["academie"]
     search_fields = ["code", "name"]
@@ -32,7 +33,7 @@ class DepartementAdmin(FrenchWordingMixin, admin.ModelAdmin):
 
 
 @admin.register(Commune)
-class CommuneAdmin(FrenchWordingMixin, ChangelistRowsMixin, admin.ModelAdmin):
+class CommuneAdmin(RefusedActionMixin, FrenchWordingMixin, ChangelistRowsMixin, admin.ModelAdmin):
     feminine = True
     list_display = ["name", "insee_code", "postal_code", "departement"]
     list_filter = ["departement__academie", "departement"]
@@ -44,7 +45,11 @@ class CommuneAdmin(FrenchWordingMixin, ChangelistRowsMixin, admin.ModelAdmin):
 
 @admin.register(Collectivite)
 class CollectiviteAdmin(
-    FrenchWordingMixin, ChangelistRowsMixin, ReportedImportMixin, admin.ModelAdmin
+    RefusedActionMixin,
+    FrenchWordingMixin,
+    ChangelistRowsMixin,
+    ReportedImportMixin,
+    admin.ModelAdmin,
 ):
     feminine = True
     form = CollectiviteForm

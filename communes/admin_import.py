@@ -56,6 +56,11 @@ class ReportedImportMixin(ImportMixin):
     # The import functions read the uploaded file from disk, as a stream.
     tmp_storage_class = TempFolderStorage
 
+    def has_import_permission(self, request):
+        # django-import-export lets anyone import unless a setting names a permission:
+        # importing creates and updates rows, so it takes both.
+        return self.has_add_permission(request) and self.has_change_permission(request)
+
     def write_to_tmp_storage(self, import_file, input_format):
         # django-import-export joins the uploaded chunks in memory; stream them to disk instead,
         # where the import reads them back as a stream (a national file is 40 MB).

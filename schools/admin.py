@@ -3,6 +3,7 @@ from django.contrib import admin
 from import_export.formats.base_formats import CSV
 from import_export.resources import Resource
 
+from communes.admin_actions import RefusedActionMixin
 from communes.admin_import import (
     PREVIEW_LIMIT,
     ReportedConfirmForm,
@@ -43,7 +44,13 @@ class AnnuaireConfirmForm(ReportedConfirmForm):
 
 
 @admin.register(School)
-class SchoolAdmin(FrenchWordingMixin, ChangelistRowsMixin, ReportedImportMixin, admin.ModelAdmin):
+class SchoolAdmin(
+    RefusedActionMixin,
+    FrenchWordingMixin,
+    ChangelistRowsMixin,
+    ReportedImportMixin,
+    admin.ModelAdmin,
+):
     feminine = True
     list_display = ["uai", "name", "kind", "sector", "commune", "departement", "status"]
     list_filter = [

@@ -12,14 +12,18 @@ COMPTABILITE = "Comptabilité"
 ROLES = ["superuser", "gestion", "comptabilite"]
 
 
-GROUP_MIGRATIONS = ["0006_comptabilite_group", "0007_gestion_group"]
+GROUP_MIGRATIONS = [
+    ("0006_comptabilite_group", "create_group"),
+    ("0007_gestion_group", "create_group"),
+    ("0008_perms_convention_permissions", "update_groups"),
+]
 
 
 def ensure_groups():
     # Transactional tests empty every table, the groups created by migrations included:
     # build them again with the migrations' own code.
-    for name in GROUP_MIGRATIONS:
-        importlib.import_module(f"conventions.migrations.{name}").create_group(apps, None)
+    for name, function in GROUP_MIGRATIONS:
+        getattr(importlib.import_module(f"conventions.migrations.{name}"), function)(apps, None)
 
 
 def make_user(role, username=None):

@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.utils.html import format_html, format_html_join
 from django_tasks_db.models import DBTaskResult
 
+from communes.admin_actions import RefusedActionMixin
 from communes.admin_wording import FrenchWordingMixin
 from conventions.admin.common import LongDatesMixin
 from conventions.models import (
@@ -44,7 +45,7 @@ def progress_text(batch):
 
 
 @admin.register(IssuingBatch)
-class IssuingBatchAdmin(FrenchWordingMixin, LongDatesMixin, admin.ModelAdmin):
+class IssuingBatchAdmin(RefusedActionMixin, FrenchWordingMixin, LongDatesMixin, admin.ModelAdmin):
     feminine = True
     long_dates = ["created_at", "started_at", "finished_at"]
     list_display = ["__str__", "state", "progress", "failure_count", "created_by"]

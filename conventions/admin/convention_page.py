@@ -75,6 +75,8 @@ class ConventionPageMixin:
 
     def send_link_view(self, request, pk):
         convention = self.editable_convention(request, pk)
+        if not self.has_send_link_permission(request, convention):
+            raise PermissionDenied
         error = None
         if request.method == "POST":
             try:

@@ -1,7 +1,8 @@
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.actions import delete_selected
 from django.contrib.admin.widgets import AutocompleteSelect
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Exists, OuterRef
 from django.http import FileResponse, Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
@@ -10,6 +11,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
+from communes.admin_actions import RefusedActionMixin
 from communes.admin_wording import FrenchInlineMixin, FrenchWordingMixin
 from communes.changelists import ChangelistRowsMixin, SortedIdsPaginator
 from communes.models import Academie
@@ -153,7 +155,12 @@ class StatusFilter(admin.SimpleListFilter):
 
 @admin.register(Convention)
 class ConventionAdmin(
-    ConventionPageMixin, FrenchWordingMixin, LongDatesMixin, ChangelistRowsMixin, admin.ModelAdmin
+    RefusedActionMixin,
+    ConventionPageMixin,
+    FrenchWordingMixin,
+    LongDatesMixin,
+    ChangelistRowsMixin,
+    admin.ModelAdmin,
 ):
     form = ConventionForm
     feminine = True
@@ -214,6 +221,7 @@ class ConventionAdmin(
         "revoke_link",
         "prepare_titres",
         "issue_titres",
+        "delete_selected",
     ]
     fieldsets = [
         (
@@ -386,7 +394,9 @@ class ConventionAdmin(
             ]
         return fields
 
-    @admin.action(description="Émettre en arrière-plan les brouillons sélectionnés")
+    @admin.action(
+        description="Émettre en arrière-plan les brouillons sélectionnés", permissions=["issue"]
+    )
     def issue_in_background(self, request, queryset):
         from conventions.tasks import issue_in_background
 
@@ -414,7 +424,9 @@ class ConventionAdmin(
         )
         return None
 
-    @admin.action(description="Télécharger les PDF émis (ZIP)")
+    # The ZIP is how the rectorat archives and forwards a batch; an accountant opens each
+    # convention's PDF from its page.
+    @admin.action(description="Télécharger les PDF émis (ZIP)", permissions=["change"])
     def download_zip(self, request, queryset):
         conventions = (
             queryset.issued()
@@ -430,7 +442,7 @@ class ConventionAdmin(
     def preview_view(self, request, pk):
         convention = get_object_or_404(Convention, pk=pk)
         if not self.has_view_permission(request, convention):
-            raise Http404
+            raise PermissionDenied
         try:
             pdf = ConventionDocument.for_draft(convention).render(draft=True)
         except ValidationError as error:
@@ -440,14 +452,16 @@ class ConventionAdmin(
 
     def download_view(self, request, pk):
         convention = get_object_or_404(Convention, pk=pk)
-        if not self.has_view_permission(request, convention) or not convention.is_issued:
+        if not self.has_view_permission(request, convention):
+            raise PermissionDenied
+        if not convention.is_issued:
             raise Http404
         return pdf_response(issued_pdf(convention), f"{convention.reference}.pdf", attachment=True)
 
     def issue_view(self, request, pk):
         convention = get_object_or_404(Convention, pk=pk)
-        if not self.has_change_permission(request, convention):
-            raise Http404
+        if not self.has_issue_permission(request, convention):
+            raise PermissionDenied
         change_url = reverse("admin:conventions_convention_change", args=[pk])
         error = None
         if request.method == "POST":
@@ -494,7 +508,7 @@ class ConventionAdmin(
 
     # Actions ---------------------------------------------------------------------------
 
-    @admin.action(description="Envoyer le lien")
+    @admin.action(description="Envoyer le lien", permissions=["send_link"])
     def send_link(self, request, queryset):
         for convention in queryset.select_related("collectivite", "commune", "school_year"):
             try:
@@ -521,7 +535,9 @@ class ConventionAdmin(
                     messages.SUCCESS,
                 )
 
-    @admin.action(description="Générer un nouveau lien (sans l'envoyer)")
+    @admin.action(
+        description="Générer un nouveau lien (sans l'envoyer)", permissions=["send_link"]
+    )
     def regenerate_link(self, request, queryset):
         for convention in queryset.select_related("school_year", "commune", "academie"):
             try:
@@ -541,7 +557,7 @@ class ConventionAdmin(
                     messages.SUCCESS,
                 )
 
-    @admin.action(description="Révoquer le lien")
+    @admin.action(description="Révoquer le lien", permissions=["send_link"])
     def revoke_link(self, request, queryset):
         count = queryset.revoke_access_links()
         self.message_user(request, f"{count} lien(s) révoqué(s).", messages.SUCCESS)
@@ -550,7 +566,9 @@ class ConventionAdmin(
 
     def signed_copy_view(self, request, pk):
         convention = get_object_or_404(Convention.objects.select_related("commune"), pk=pk)
-        if not self.has_view_permission(request, convention) or not convention.signed_pdf:
+        if not self.has_view_permission(request, convention):
+            raise PermissionDenied
+        if not convention.signed_pdf:
             raise Http404
         return FileResponse(
             convention.signed_pdf.open("rb"),
@@ -560,6 +578,9 @@ class ConventionAdmin(
         )
 
     def fee_preview(self, request):
+        # A help for filling the form: only for those who may fill it.
+        if not (self.has_add_permission(request) or self.has_change_permission(request)):
+            raise PermissionDenied
         # The commune's département gives the académie: the form fills it from the answer.
         academies = Academie.objects.filter(
             departements__communes=request.GET.get("commune") or None
@@ -582,7 +603,9 @@ class ConventionAdmin(
 
     def transition_view(self, request, pk, status):
         convention = get_object_or_404(Convention, pk=pk)
-        if request.method != "POST" or not self.has_change_permission(request, convention):
+        if not self.has_change_status_permission(request, convention):
+            raise PermissionDenied
+        if request.method != "POST":
             raise Http404
         if status not in dict(MANUAL_TRANSITIONS):
             raise Http404
@@ -603,10 +626,12 @@ class ConventionAdmin(
 
     def cancel_view(self, request, pk):
         convention = get_object_or_404(Convention, pk=pk)
-        if not self.has_change_permission(request, convention):
-            raise Http404
-        error = None
         replace = request.GET.get("remplacer") == "1"
+        if not self.has_change_status_permission(request, convention) or (
+            replace and not self.has_add_permission(request)
+        ):
+            raise PermissionDenied
+        error = None
         if request.method == "POST":
             reason = request.POST.get("reason", "")
             try:
@@ -645,6 +670,45 @@ class ConventionAdmin(
 
     def has_issue_titre_permission(self, request):
         return request.user.has_perm("conventions.issue_titre")
+
+    # Permissions -----------------------------------------------------------------------
+
+    def has_issue_permission(self, request, obj=None):
+        return request.user.has_perm("conventions.issue_convention")
+
+    def has_send_link_permission(self, request, obj=None):
+        return request.user.has_perm("conventions.send_link_convention")
+
+    def has_change_status_permission(self, request, obj=None):
+        return request.user.has_perm("conventions.change_status_convention")
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and (obj is None or obj.is_deletable)
+
+    @admin.action(description="Supprimer les brouillons sélectionnés", permissions=["delete"])
+    def delete_selected(self, request, queryset):
+        kept = list(queryset.undeletable().select_related("school_year", "academie", "commune"))
+        if kept:
+            self.message_user(
+                request,
+                "Suppression refusée : seuls les brouillons se suppriment ; "
+                f"{', '.join(convention.reference for convention in kept[:20])}"
+                f"{' …' if len(kept) > 20 else ''} "
+                f"{'sont émises' if len(kept) > 1 else 'est émise'} : annulez-les plutôt. "
+                "Rien n'a été supprimé.",
+                messages.ERROR,
+            )
+            return None
+        return delete_selected(self, request, queryset)
+
+    def delete_model(self, request, obj):
+        obj.delete_files_on_commit()
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for convention in queryset:
+            convention.delete_files_on_commit()
+        super().delete_queryset(request, queryset)
 
     @admin.action(
         description="Préparer les titres de perception, à vérifier avant émission",
@@ -714,14 +778,22 @@ class ConventionAdmin(
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         # Read-only users (the accountants) see the convention, not buttons they may not use.
-        if obj is not None and self.has_change_permission(request, obj):
+        if obj is not None and self.has_change_status_permission(request, obj):
             context["manual_transitions"] = [
                 (status, label, status.label)
                 for status, label in MANUAL_TRANSITIONS
                 if obj.can_transition_to(status)
             ]
             context["can_cancel"] = obj.can_transition_to(ConventionStatus.ANNULEE)
-            context["can_issue"] = obj.can_transition_to(ConventionStatus.EMISE)
-            context["can_send_link"] = obj.is_issued and obj.status != ConventionStatus.ANNULEE
-            context["can_add_schools"] = not obj.is_issued
+            context["can_issue"] = obj.can_transition_to(
+                ConventionStatus.EMISE
+            ) and self.has_issue_permission(request, obj)
+            context["can_send_link"] = (
+                obj.is_issued
+                and obj.status != ConventionStatus.ANNULEE
+                and self.has_send_link_permission(request, obj)
+            )
+            context["can_add_schools"] = not obj.is_issued and self.has_change_permission(
+                request, obj
+            )
         return super().render_change_form(request, context, add, change, form_url, obj)

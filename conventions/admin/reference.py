@@ -1,10 +1,12 @@
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.contrib.admin.actions import delete_selected
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.html import format_html
 
+from communes.admin_actions import RefusedActionMixin
 from communes.admin_wording import FrenchInlineMixin, FrenchWordingMixin
 from conventions.admin.common import LongDatesMixin, admin_paths, issued_zip, pdf_response
 from conventions.models import (
@@ -17,20 +19,62 @@ from conventions.models import (
 from conventions.pdf import ConventionDocument
 
 
-class TariffInline(FrenchInlineMixin, admin.TabularInline):
+class KeepUsedRowsMixin:
+    """Nobody deletes a tariff, signatory or template that an issued convention printed:
+    it stays, as the record of what was signed."""
+
+    actions = ["delete_selected"]
+
+    def is_used(self, obj):
+        return self.model.objects.filter(pk=obj.pk).used_by_issued_conventions().exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and not (
+            obj is not None and self.is_used(obj)
+        )
+
+    @admin.action(
+        description="Supprimer les %(verbose_name_plural)s sélectionnés", permissions=["delete"]
+    )
+    def delete_selected(self, request, queryset):
+        kept = list(
+            queryset.used_by_issued_conventions().select_related("school_year", "academie")
+        )
+        if kept:
+            self.message_user(
+                request,
+                "Suppression refusée : une convention émise utilise "
+                f"{', '.join(str(obj) for obj in kept[:20])}{' …' if len(kept) > 20 else ''} ; "
+                "ce qui a été imprimé est conservé. Rien n'a été supprimé.",
+                messages.ERROR,
+            )
+            return None
+        return delete_selected(self, request, queryset)
+
+
+class KeepUsedInlineMixin:
+    # An inline cannot refuse row by row: a year that has issued conventions keeps its
+    # tariffs and signatories (their own pages delete an unused one).
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and not (
+            obj is not None and obj.conventions.issued().exists()
+        )
+
+
+class TariffInline(KeepUsedInlineMixin, FrenchInlineMixin, admin.TabularInline):
     model = Tariff
     extra = 0
     fields = ["academie", "rate"]
 
 
-class SignatoryInline(FrenchInlineMixin, admin.StackedInline):
+class SignatoryInline(KeepUsedInlineMixin, FrenchInlineMixin, admin.StackedInline):
     model = Signatory
     extra = 0
     fields = ["academie", "name", "title_lines"]
 
 
 @admin.register(SchoolYear)
-class SchoolYearAdmin(FrenchWordingMixin, LongDatesMixin, admin.ModelAdmin):
+class SchoolYearAdmin(RefusedActionMixin, FrenchWordingMixin, LongDatesMixin, admin.ModelAdmin):
     feminine = True
     long_dates = ["end_date"]
     list_display = ["label", "end_date", "zip_links"]
@@ -53,8 +97,12 @@ class SchoolYearAdmin(FrenchWordingMixin, LongDatesMixin, admin.ModelAdmin):
 
     def zip_view(self, request, pk):
         school_year = get_object_or_404(SchoolYear, pk=pk)
-        if not self.has_view_permission(request, school_year):
-            raise Http404
+        # As the conventions list's ZIP action: for those who manage conventions.
+        if not (
+            self.has_view_permission(request, school_year)
+            and request.user.has_perm("conventions.change_convention")
+        ):
+            raise PermissionDenied
         conventions = (
             Convention.objects.issued()
             .active()
@@ -70,7 +118,7 @@ class SchoolYearAdmin(FrenchWordingMixin, LongDatesMixin, admin.ModelAdmin):
 
 
 @admin.register(Tariff)
-class TariffAdmin(FrenchWordingMixin, admin.ModelAdmin):
+class TariffAdmin(RefusedActionMixin, KeepUsedRowsMixin, FrenchWordingMixin, admin.ModelAdmin):
     list_display = ["school_year", "academie", "rate"]
     list_filter = ["school_year", "academie"]
     search_fields = ["school_year__label", "academie__name"]
@@ -78,7 +126,7 @@ class TariffAdmin(FrenchWordingMixin, admin.ModelAdmin):
 
 
 @admin.register(Signatory)
-class SignatoryAdmin(FrenchWordingMixin, admin.ModelAdmin):
+class SignatoryAdmin(RefusedActionMixin, KeepUsedRowsMixin, FrenchWordingMixin, admin.ModelAdmin):
     list_display = ["name", "academie", "school_year", "first_title"]
     list_filter = ["school_year", "academie"]
     search_fields = ["name", "title_lines"]
@@ -90,7 +138,9 @@ class SignatoryAdmin(FrenchWordingMixin, admin.ModelAdmin):
 
 
 @admin.register(ConventionTemplate)
-class ConventionTemplateAdmin(FrenchWordingMixin, admin.ModelAdmin):
+class ConventionTemplateAdmin(
+    RefusedActionMixin, KeepUsedRowsMixin, FrenchWordingMixin, admin.ModelAdmin
+):
     list_display = ["name", "school_year", "academie_display"]
     list_filter = ["school_year", "academie"]
     search_fields = ["name", "body"]
@@ -118,7 +168,7 @@ class ConventionTemplateAdmin(FrenchWordingMixin, admin.ModelAdmin):
             ConventionTemplate.objects.select_related("school_year", "academie"), pk=pk
         )
         if not self.has_view_permission(request, template):
-            raise Http404
+            raise PermissionDenied
         try:
             pdf = ConventionDocument.sample(template).render(draft=True)
         except ValidationError as error:
@@ -130,7 +180,9 @@ class ConventionTemplateAdmin(FrenchWordingMixin, admin.ModelAdmin):
 
     def duplicate_view(self, request, pk):
         template = get_object_or_404(ConventionTemplate, pk=pk)
-        if request.method != "POST" or not self.has_add_permission(request):
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        if request.method != "POST":
             raise Http404
         try:
             copy = template.duplicate_for_next_year()

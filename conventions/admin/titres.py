@@ -9,6 +9,7 @@ from django.utils.html import format_html
 from import_export.admin import ExportMixin
 from import_export.forms import ExportForm
 
+from communes.admin_actions import RefusedActionMixin
 from communes.admin_wording import FrenchWordingMixin
 from communes.changelists import ChangelistRowsMixin
 from conventions import billing
@@ -49,7 +50,12 @@ class CancelTitreForm(forms.Form):
 
 @admin.register(Titre)
 class TitreAdmin(
-    FrenchWordingMixin, LongDatesMixin, ChangelistRowsMixin, ExportMixin, admin.ModelAdmin
+    RefusedActionMixin,
+    FrenchWordingMixin,
+    LongDatesMixin,
+    ChangelistRowsMixin,
+    ExportMixin,
+    admin.ModelAdmin,
 ):
     long_dates = ["issue_date", "paid_on", "cancelled_at"]
     resource_classes = [TitreResource]

@@ -109,6 +109,9 @@ class ConventionQuerySet(models.QuerySet):
             .with_outside_flag()
         )
 
+    def undeletable(self):
+        return self.exclude(status=ConventionStatus.BROUILLON)
+
     def billable(self):
         # Signed by both parties and without a live titre. A convention whose titre was
         # cancelled stays "facturée" and may be billed again under a new number.
@@ -277,6 +280,12 @@ class Convention(models.Model):
                 name="unique_convention_number",
             ),
         ]
+        # Beyond editing the form: what acts on the document and on the mairie's link.
+        permissions = [
+            ("issue_convention", "Peut émettre des conventions"),
+            ("send_link_convention", "Peut envoyer, régénérer et révoquer le lien privé"),
+            ("change_status_convention", "Peut changer le statut et annuler des conventions"),
+        ]
 
     def __str__(self):
         return f"Convention {self.school_year} – {self.commune.name} ({self.collectivite})"
@@ -378,6 +387,17 @@ class Convention(models.Model):
     @property
     def is_issued(self):
         return self.issued_amount is not None
+
+    @property
+    def is_deletable(self):
+        # Only a draft: anything issued (even cancelled) is a record, cancelled not deleted.
+        return self.status == ConventionStatus.BROUILLON
+
+    def delete_files_on_commit(self):
+        """Remove the convention's files once its deletion is committed (a rolled-back
+        deletion keeps them)."""
+        files = [file for file in (self.pdf, self.signed_pdf) if file]
+        transaction.on_commit(lambda: [file.storage.delete(file.name) for file in files])
 
     @property
     def fee(self):

@@ -2,11 +2,12 @@ import hashlib
 import re
 from decimal import Decimal
 
+from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.core.files.storage import storages
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 
 from communes.models import Academie
 from conventions.template_html import body_problems, refusal
@@ -87,7 +88,24 @@ class SchoolYear(models.Model):
         return int(self.label[5:])
 
 
-class YearAndAcademieManager(models.Manager):
+def issued_conventions():
+    # conventions.py imports this module: reach Convention through the registry.
+    return apps.get_model("conventions", "Convention").objects.issued()
+
+
+class YearAndAcademieQuerySet(models.QuerySet):
+    def used_by_issued_conventions(self):
+        # An issued convention printed its year's rate and signatory: those rows are kept.
+        return self.filter(
+            Exists(
+                issued_conventions().filter(
+                    school_year=OuterRef("school_year"), academie=OuterRef("academie")
+                )
+            )
+        )
+
+
+class YearAndAcademieManager(models.Manager.from_queryset(YearAndAcademieQuerySet)):
     """Natural key (school year label, académie code), shared by tariffs and signatories."""
 
     def get_by_natural_key(self, school_year, academie):
@@ -176,7 +194,12 @@ class Signatory(models.Model):
         return [line.strip() for line in self.title_lines.splitlines() if line.strip()]
 
 
-class ConventionTemplateManager(models.Manager):
+class ConventionTemplateQuerySet(models.QuerySet):
+    def used_by_issued_conventions(self):
+        return self.filter(Exists(issued_conventions().filter(issued_template=OuterRef("pk"))))
+
+
+class ConventionTemplateManager(models.Manager.from_queryset(ConventionTemplateQuerySet)):
     def get_by_natural_key(self, school_year, academie):
         if not academie:
             return self.get(school_year__label=school_year, academie__isnull=True)

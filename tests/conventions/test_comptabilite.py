@@ -44,6 +44,8 @@ def test_the_group_holds_exactly_the_accountants_permissions():
     )
     assert codenames == {
         ("conventions", "view_convention"),
+        ("communes", "view_collectivite"),
+        ("communes", "view_commune"),
         ("conventions", "view_titre"),
         ("conventions", "export_titre"),
         ("conventions", "issue_titre"),
@@ -114,7 +116,7 @@ def test_an_accountant_cannot_change_a_convention_or_a_school(accountant, titre)
         "admin:conventions_convention_transition",
         args=[convention.pk, ConventionStatus.ENVOYEE],
     )
-    assert accountant.post(transition).status_code == 404
+    assert accountant.post(transition).status_code == 403
     school = School.objects.first()
     assert (
         accountant.get(reverse("admin:schools_school_change", args=[school.pk])).status_code == 403
