@@ -45,8 +45,13 @@ def perpignan(live_seed_data):
     return commune
 
 
+def open_conventions(page):
+    # The model's link, not the app's caption above it, which reads "Conventions" too.
+    page.locator("th[scope=row]").get_by_role("link", name="Conventions", exact=True).first.click()
+
+
 def open_convention(page, name):
-    page.get_by_role("link", name="Conventions", exact=True).first.click()
+    open_conventions(page)
     page.get_by_role("link", name=name).click()
 
 
@@ -114,8 +119,8 @@ def test_new_convention_with_its_schools_in_one_save(page, live_server, perpigna
     )
     collectivite.communes.set([perpignan])
     log_in(page, live_server, make_user("gestion"))
-    page.get_by_role("link", name="Conventions", exact=True).first.click()
-    page.get_by_role("link", name="Ajouter convention").click()
+    open_conventions(page)
+    page.get_by_role("link", name="Ajouter une convention").click()
     screenshot("formulaire-vide")
     fill_convention(page, "PERPIGNAN", "Perpignan (66136)", schools=PERPIGNAN_SCHOOLS[:4])
     page.get_by_role("button", name="Enregistrer", exact=True).click()
@@ -149,7 +154,7 @@ def test_rectorat_journey(page, live_server, perpignan, mailoutbox, screenshot):
 
     # A new collectivité; its SIRET typed with spaces, as it is printed.
     page.get_by_role("link", name="Collectivités", exact=True).first.click()
-    page.get_by_role("link", name="Ajouter collectivité").click()
+    page.get_by_role("link", name="Ajouter une collectivité").click()
     page.get_by_label("Nom officiel").fill("COMMUNE DE PERPIGNAN")
     page.get_by_label("SIRET").fill("216 601 369 00011")  # a wrong key, as typed by mistake
     field(page, "Adresse").fill("PLACE DE LA LOGE")
@@ -169,8 +174,8 @@ def test_rectorat_journey(page, live_server, perpignan, mailoutbox, screenshot):
     assert Collectivite.objects.get(name="COMMUNE DE PERPIGNAN").siret == "21660136900012"
 
     # Its convention: only what can be filled, dated today, the schools after the parties.
-    page.get_by_role("link", name="Conventions", exact=True).first.click()
-    page.get_by_role("link", name="Ajouter convention").click()
+    open_conventions(page)
+    page.get_by_role("link", name="Ajouter une convention").click()
     today = datetime.date.today().strftime("%d/%m/%Y")
     expect(page.get_by_label("Date de la convention")).to_have_value(today)
     for later in ["Document émis", "Suivi", "Lien privé de la collectivité"]:
