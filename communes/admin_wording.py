@@ -4,7 +4,7 @@ Django's French catalogue builds them from a verbose name with neither elision n
 "Ajout de école", "Affichage de émission en arrière-plan", "Ajouter convention",
 "Supprimer les conventions sélectionnés", "Ajouter un objet École inscrite supplémentaire".
 An admin says once whether its noun is feminine, and these read "Ajouter une école",
-"Consulter l'émission en arrière-plan", "Supprimer les conventions sélectionnées".
+"Consulter l'émission en arrière-plan", "Supprimer les écoles sélectionnées".
 """
 
 import dataclasses
@@ -79,7 +79,11 @@ class FrenchWordingMixin:
 
     def get_actions(self, request, action_location=ActionLocation.CHANGE_LIST):
         actions = super().get_actions(request, action_location=action_location)
-        if "delete_selected" in actions:
+        # Only the generic "les %(verbose_name_plural)s sélectionnés" gets agreed; an admin
+        # that names its own action (conventions: "les brouillons sélectionnés") keeps it.
+        if "delete_selected" in actions and "%(verbose_name_plural)s" in str(
+            actions["delete_selected"].description
+        ):
             noun = noun_of(self)
             label = f"Supprimer les {noun.plural} {noun.agree('sélectionnés')}"
             actions["delete_selected"] = dataclasses.replace(

@@ -99,7 +99,8 @@ def test_gendered_labels_and_long_dates(page, live_server, background_work, scre
     ).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Conventions")
     actions = page.locator("select[name=action] option").all_inner_texts()
-    assert "Supprimer les conventions sélectionnées" in actions
+    # Only drafts can be deleted, and the action says so rather than "les conventions".
+    assert "Supprimer les brouillons sélectionnés" in actions
     page.get_by_role("link", name="Ajouter une convention").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Ajouter une convention")
     expect(page.locator(".breadcrumbs")).to_contain_text("Ajouter une convention")

@@ -46,7 +46,13 @@ def read_csv(content):
 
 def open_titres(page):
     page.get_by_role("link", name="Titres de perception").first.click()
-    expect(page.get_by_role("heading", level=1)).to_contain_text("titre")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Titres de perception")
+
+
+def open_conventions(page):
+    # The app section and its model are both "Conventions": the model's row is the list.
+    page.locator("th[scope=row]").get_by_role("link", name="Conventions", exact=True).first.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Conventions")
 
 
 def run_action(page, rows, action):
@@ -135,7 +141,7 @@ def test_accountant_issues_marks_paid_and_exports_titres(
     screenshot("accueil")
 
     # A draft gets no titre, and the accountant is told why.
-    page.get_by_role("link", name="Conventions", exact=True).first.click()
+    open_conventions(page)
     run_action(page, ["Mouthoumet (11260)"], PREPARE)
     expect(page.get_by_text(NOTHING_PREPARED)).to_be_visible()
     run_action(page, ["Mouthoumet (11260)"], ISSUE)
@@ -166,7 +172,7 @@ def test_accountant_issues_marks_paid_and_exports_titres(
     screenshot("titres-emis")
 
     # Castelnau: issued straight from the conventions list.
-    page.get_by_role("link", name="Conventions", exact=True).first.click()
+    open_conventions(page)
     expect(column_of(page, "Céret (66049)", "Statut")).to_have_text("facturée")
     run_action(
         page,

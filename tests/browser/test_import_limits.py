@@ -19,7 +19,7 @@ def upload(page, live_server, path, file_format="csv"):
     page.get_by_role("link", name="Importer").click()
     page.get_by_label("fichier à importer").set_input_files(path)
     page.get_by_label("Format").select_option(label=file_format)
-    page.get_by_role("button", name="Soumettre").click()
+    page.get_by_role("button", name="Vérifier le fichier").click()
 
 
 def test_a_file_with_150_bad_rows_lists_100_errors_and_the_total(

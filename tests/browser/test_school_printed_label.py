@@ -13,7 +13,10 @@ def test_staff_set_the_name_a_school_prints_in_conventions(
 ):
     log_in(page, live_server, make_user("gestion"))
 
-    page.get_by_role("link", name="Écoles", exact=True).click()
+    # The app section and its model are both "Écoles": the model's row opens the list.
+    page.locator("#content-main th[scope=row]").get_by_role(
+        "link", name="Écoles", exact=True
+    ).click()
     page.get_by_role("search").get_by_role("textbox").fill("Mouthoumet")
     page.get_by_role("button", name="Rechercher").click()
     page.get_by_role("link", name="0110422Z").click()
