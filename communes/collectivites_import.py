@@ -195,7 +195,8 @@ class CollectivitesReport:
 
     def summary(self):
         return (
-            f"Import de {self.file_name} terminé : {len(self.created)} collectivité(s) créée(s), "
+            f"Import du fichier « {self.file_name} » terminé : "
+            f"{len(self.created)} collectivité(s) créée(s), "
             f"{len(self.updated)} mise(s) à jour, {self.unchanged} inchangée(s), "
             f"{len(self.errors)} ligne(s) invalide(s) ignorée(s)."
         )

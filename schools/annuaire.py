@@ -180,7 +180,8 @@ class AnnuaireReport:
 
     def summary(self):
         return (
-            f"Import de {self.file_name} terminé : {len(self.created)} école(s) créée(s), "
+            f"Import du fichier « {self.file_name} » terminé : "
+            f"{len(self.created)} école(s) créée(s), "
             f"{len(self.updated)} mise(s) à jour, {self.unchanged} inchangée(s), "
             f"{len(self.closed)} fermée(s), {len(self.errors)} ligne(s) invalide(s) ignorée(s)."
         )

@@ -5,6 +5,7 @@ import zipfile
 from django.contrib import admin
 from django.http import HttpResponse
 from django.urls import path
+from django.utils.functional import lazy
 from django.utils.html import format_html
 
 from conventions.enums import ConventionStatus
@@ -73,7 +74,10 @@ class LongDatesMixin:
             setattr(self, f"{name}_long", self._long_date_display(name))
 
     def _long_date_display(self, name):
-        @admin.display(description=self.model._meta.get_field(name).verbose_name, ordering=name)
+        # Read when shown: the admin is built before later apps' ready() rename fields.
+        label = lazy(lambda: self.model._meta.get_field(name).verbose_name, str)()
+
+        @admin.display(description=label, ordering=name)
         def display(obj):
             value = getattr(obj, name)
             if value is None:

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
 from communes.admin_actions import RefusedActionMixin
+from communes.admin_links import ReadonlyLinksFollowPermissionsMixin
 from communes.admin_wording import FrenchInlineMixin, FrenchWordingMixin
 from communes.changelists import ChangelistRowsMixin, SortedIdsPaginator
 from communes.models import Academie
@@ -155,6 +156,7 @@ class StatusFilter(admin.SimpleListFilter):
 
 @admin.register(Convention)
 class ConventionAdmin(
+    ReadonlyLinksFollowPermissionsMixin,
     RefusedActionMixin,
     ConventionPageMixin,
     FrenchWordingMixin,

@@ -29,6 +29,15 @@ BAD = [
     "Soumettre",
     "Can add",
     "Can view",
+    # django_tasks_db's field names and its model's default __str__.
+    "Par status",
+    "STATUS",
+    "Status :",
+    "ENQUEUED AT",
+    "Enqueued at",
+    "STARTED AT",
+    "FINISHED AT",
+    "DBTaskResult object",
     *(
         f"Supprimer les {plural} sélectionnés"
         for plural in ["conventions", "écoles", "collectivités", "communes", "académies"]

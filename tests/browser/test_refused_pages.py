@@ -1,0 +1,63 @@
+"""What a read-only account meets: no link it may not follow, a French page when refused."""
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+from playwright.sync_api import expect
+
+from conventions.models import Convention, ConventionTemplate
+from tests.browser.conftest import log_in
+from tests.roles import make_user
+from tests.titres_helpers import sign
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def issued_convention(live_seed_data):
+    # Data, not UI: Céret signed, with the template it was issued with, shown as "Modèle utilisé".
+    call_command("loaddata", "convention_templates", verbosity=0)
+    Convention.objects.filter(commune__insee_code="66049").update(
+        issued_template=ConventionTemplate.objects.first()
+    )
+    return sign(Convention.objects.get(commune__insee_code="66049"))
+
+
+def test_comptable_convention_page_links_only_where_it_may_go(
+    page, live_server, issued_convention, screenshot
+):
+    log_in(page, live_server, make_user("comptabilite"))
+    page.locator("#content-main th[scope=row]").get_by_role(
+        "link", name="Conventions", exact=True
+    ).click()
+    page.get_by_role("link", name="Céret (66049)").click()
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    screenshot("convention")
+
+    for label, value in [
+        ("Année scolaire", str(issued_convention.school_year)),
+        ("Académie", str(issued_convention.academie)),
+        ("Modèle utilisé", str(issued_convention.issued_template)),
+    ]:
+        cell = page.locator(".form-row", has_text=label).first.locator(".readonly")
+        expect(cell).to_have_text(value)
+        expect(cell.get_by_role("link")).to_have_count(0)
+    # Every link left in the convention's fields opens for this account.
+    hrefs = page.locator("#content-main fieldset .readonly a").evaluate_all(
+        "links => links.map(a => a.href)"
+    )
+    for href in hrefs:
+        assert page.request.get(href).status != 403, href
+
+
+def test_refused_page_is_french_and_leads_back(page, live_server, live_seed_data, screenshot):
+    log_in(page, live_server, make_user("comptabilite"))
+    # A link a colleague pasted: the school years are not the accountant's to open.
+    page.goto(live_server.url + reverse("admin:conventions_schoolyear_changelist"))
+    screenshot("refuse")
+
+    expect(page.locator("html")).to_have_attribute("lang", "fr")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Accès refusé")
+    expect(page.get_by_text("votre compte n'a pas le droit de faire cette action")).to_be_visible()
+    page.get_by_role("link", name="Retour à l'administration").click()
+    expect(page.get_by_role("link", name="Conventions").first).to_be_visible()
