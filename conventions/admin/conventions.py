@@ -631,8 +631,9 @@ class ConventionAdmin(
             replace and not self.has_add_permission(request)
         ):
             raise PermissionDenied
-        error = None
-        if request.method == "POST":
+        blocker = convention.cancellation_error()
+        error = " ".join(blocker.messages) if blocker else None
+        if request.method == "POST" and not blocker:
             reason = request.POST.get("reason", "")
             try:
                 if replace:
@@ -664,6 +665,7 @@ class ConventionAdmin(
             "original": convention,
             "title": f"Annuler la convention {convention.reference}",
             "error": error,
+            "blocked": blocker is not None,
             "replace": replace,
         }
         return TemplateResponse(request, "admin/conventions/convention/cancel.html", context)

@@ -488,11 +488,38 @@ class Convention(models.Model):
 
     # Life ------------------------------------------------------------------------------
 
+    def live_titre(self):
+        """The titre not cancelled, if any: while it stands the mairie owes its amount."""
+        if self.pk is None:
+            return None
+        return self.titres.exclude(status=TitreStatus.ANNULE).first()
+
+    def cancellation_error(self):
+        """Why this convention may not be cancelled now (None when it may)."""
+        titre = self.live_titre()
+        if titre is None:
+            return None
+        return ValidationError(
+            "La convention %(reference)s a un titre de perception « %(status)s » "
+            "(%(titre)s) : annulez d'abord le titre (Comptabilité ou super-utilisateur), "
+            "puis la convention.",
+            code="live_titre",
+            params={
+                "reference": self.reference,
+                "status": titre.get_status_display(),
+                "titre": titre,
+            },
+        )
+
     def can_transition_to(self, status):
-        return status in TRANSITIONS[ConventionStatus(self.status)]
+        if status not in TRANSITIONS[ConventionStatus(self.status)]:
+            return False
+        return status != ConventionStatus.ANNULEE or self.cancellation_error() is None
 
     def transition_to(self, status, *, reason="", at=None):
         status = ConventionStatus(status)
+        if status == ConventionStatus.ANNULEE and (error := self.cancellation_error()):
+            raise error
         if not self.can_transition_to(status):
             raise ValidationError(
                 "Passage impossible du statut « %(current)s » au statut « %(target)s ».",
@@ -516,6 +543,9 @@ class Convention(models.Model):
                     code="stale_status",
                     params={"current": current.get_status_display()},
                 )
+            # Again under the lock: a titre may have been prepared since the first check.
+            if status == ConventionStatus.ANNULEE and (error := self.cancellation_error()):
+                raise error
             self.status = status
             setattr(self, STATUS_DATE_FIELDS[status], at or timezone.now())
             fields = ["status", STATUS_DATE_FIELDS[status]]
