@@ -691,13 +691,35 @@ class ConventionAdmin(
     def delete_selected(self, request, queryset):
         kept = list(queryset.undeletable().select_related("school_year", "academie", "commune"))
         if kept:
+            # Each row's real status, and the advice agreed in number (a cancelled one is
+            # already the record that replaces a deletion).
+            if len(kept) == 1:
+                convention = kept[0]
+                advice = (
+                    "elle reste enregistrée"
+                    if convention.status == ConventionStatus.ANNULEE
+                    else "annulez-la plutôt"
+                )
+                refused = (
+                    f"{convention.reference} est {convention.get_status_display()} : {advice}"
+                )
+            else:
+                refused = (
+                    ", ".join(
+                        f"{convention.reference} ({convention.get_status_display()})"
+                        for convention in kept[:20]
+                    )
+                    + f"{' …' if len(kept) > 20 else ''} ne sont pas des brouillons : "
+                    + (
+                        "elles restent enregistrées"
+                        if all(c.status == ConventionStatus.ANNULEE for c in kept)
+                        else "annulez-les plutôt"
+                    )
+                )
             self.message_user(
                 request,
                 "Suppression refusée : seuls les brouillons se suppriment ; "
-                f"{', '.join(convention.reference for convention in kept[:20])}"
-                f"{' …' if len(kept) > 20 else ''} "
-                f"{'sont émises' if len(kept) > 1 else 'est émise'} : annulez-les plutôt. "
-                "Rien n'a été supprimé.",
+                f"{refused}. Rien n'a été supprimé.",
                 messages.ERROR,
             )
             return None
