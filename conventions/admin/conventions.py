@@ -812,10 +812,8 @@ class ConventionAdmin(
             context["can_issue"] = obj.can_transition_to(
                 ConventionStatus.EMISE
             ) and self.has_issue_permission(request, obj)
-            context["can_send_link"] = (
-                obj.is_issued
-                and obj.status != ConventionStatus.ANNULEE
-                and self.has_send_link_permission(request, obj)
+            context["can_send_link"] = obj.can_receive_access_link() and (
+                self.has_send_link_permission(request, obj)
             )
             context["can_add_schools"] = not obj.is_issued and self.has_change_permission(
                 request, obj

@@ -51,6 +51,14 @@ def frozen_error(fields):
     )
 
 
+# The statuses in which the mairie may still sign (or replace its signed copy).
+LINK_STATUSES = {
+    ConventionStatus.EMISE,
+    ConventionStatus.ENVOYEE,
+    ConventionStatus.SIGNEE_COLLECTIVITE,
+}
+
+
 class ConventionQuerySet(models.QuerySet):
     def update(self, **kwargs):
         # The bulk path of the ORM skips save(): refuse it on issued rows as well.
@@ -407,12 +415,19 @@ class Convention(models.Model):
 
     # Private link ----------------------------------------------------------------------
 
+    def can_receive_access_link(self):
+        # The link asks the mairie to sign: pointless once the académie has signed (the
+        # mairie may replace its signed copy until then).
+        return self.is_issued and self.status in LINK_STATUSES
+
     def new_access_link(self):
         """Make a fresh private link (the previous one stops working); returns its token."""
-        if not self.is_issued or self.status == ConventionStatus.ANNULEE:
+        if not self.can_receive_access_link():
             raise ValidationError(
-                "Seule une convention émise et non annulée peut recevoir un lien privé.",
+                "Seule une convention émise, envoyée ou signée par la collectivité peut "
+                "recevoir un lien privé ; celle-ci est « %(status)s ».",
                 code="link_not_issued",
+                params={"status": self.get_status_display()},
             )
         token = secrets.token_urlsafe(32)
         self.access_token_hash = hash_access_token(token)
