@@ -123,7 +123,27 @@ def test_bulk_delete_refuses_a_selection_holding_an_issued_convention(seed_data,
     assert Convention.objects.filter(pk__in=[issued.pk, draft.pk]).count() == 2
     assert messages_of(response) == [
         f"Suppression refusée : seuls les brouillons se suppriment ; {issued.reference} est "
-        "émise : annulez-les plutôt. Rien n'a été supprimé."
+        "envoyée : annulez-la plutôt. Rien n'a été supprimé."
+    ]
+
+
+def test_bulk_delete_names_each_status_and_agrees_in_number(seed_data):
+    sent = issued_in(ConventionStatus.ENVOYEE)
+    cancelled = mark_issued(h.rodez())
+    cancelled.transition_to(ConventionStatus.ANNULEE, reason="motif")
+    client = h.role_client(G)
+
+    response = bulk_delete(client, [sent, cancelled], "admin:conventions_convention_changelist")
+
+    assert messages_of(response) == [
+        "Suppression refusée : seuls les brouillons se suppriment ; "
+        f"{sent.reference} (envoyée), {cancelled.reference} (annulée) ne sont pas des "
+        "brouillons : annulez-les plutôt. Rien n'a été supprimé."
+    ]
+    response = bulk_delete(client, [cancelled], "admin:conventions_convention_changelist")
+    assert messages_of(response) == [
+        "Suppression refusée : seuls les brouillons se suppriment ; "
+        f"{cancelled.reference} est annulée : elle reste enregistrée. Rien n'a été supprimé."
     ]
 
 

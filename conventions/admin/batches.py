@@ -70,6 +70,10 @@ class IssuingBatchAdmin(RefusedActionMixin, FrenchWordingMixin, LongDatesMixin, 
     def has_change_permission(self, request, obj=None):
         return False
 
+    def has_delete_permission(self, request, obj=None):
+        # The batches are the history of who issued what: kept, even for superusers.
+        return False
+
     @admin.display(description="état")
     def state(self, obj):
         return obj.state

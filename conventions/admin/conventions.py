@@ -633,8 +633,9 @@ class ConventionAdmin(
             replace and not self.has_add_permission(request)
         ):
             raise PermissionDenied
-        error = None
-        if request.method == "POST":
+        blocker = convention.cancellation_error()
+        error = " ".join(blocker.messages) if blocker else None
+        if request.method == "POST" and not blocker:
             reason = request.POST.get("reason", "")
             try:
                 if replace:
@@ -666,6 +667,7 @@ class ConventionAdmin(
             "original": convention,
             "title": f"Annuler la convention {convention.reference}",
             "error": error,
+            "blocked": blocker is not None,
             "replace": replace,
         }
         return TemplateResponse(request, "admin/conventions/convention/cancel.html", context)
@@ -691,13 +693,35 @@ class ConventionAdmin(
     def delete_selected(self, request, queryset):
         kept = list(queryset.undeletable().select_related("school_year", "academie", "commune"))
         if kept:
+            # Each row's real status, and the advice agreed in number (a cancelled one is
+            # already the record that replaces a deletion).
+            if len(kept) == 1:
+                convention = kept[0]
+                advice = (
+                    "elle reste enregistrée"
+                    if convention.status == ConventionStatus.ANNULEE
+                    else "annulez-la plutôt"
+                )
+                refused = (
+                    f"{convention.reference} est {convention.get_status_display()} : {advice}"
+                )
+            else:
+                refused = (
+                    ", ".join(
+                        f"{convention.reference} ({convention.get_status_display()})"
+                        for convention in kept[:20]
+                    )
+                    + f"{' …' if len(kept) > 20 else ''} ne sont pas des brouillons : "
+                    + (
+                        "elles restent enregistrées"
+                        if all(c.status == ConventionStatus.ANNULEE for c in kept)
+                        else "annulez-les plutôt"
+                    )
+                )
             self.message_user(
                 request,
                 "Suppression refusée : seuls les brouillons se suppriment ; "
-                f"{', '.join(convention.reference for convention in kept[:20])}"
-                f"{' …' if len(kept) > 20 else ''} "
-                f"{'sont émises' if len(kept) > 1 else 'est émise'} : annulez-les plutôt. "
-                "Rien n'a été supprimé.",
+                f"{refused}. Rien n'a été supprimé.",
                 messages.ERROR,
             )
             return None
@@ -790,10 +814,8 @@ class ConventionAdmin(
             context["can_issue"] = obj.can_transition_to(
                 ConventionStatus.EMISE
             ) and self.has_issue_permission(request, obj)
-            context["can_send_link"] = (
-                obj.is_issued
-                and obj.status != ConventionStatus.ANNULEE
-                and self.has_send_link_permission(request, obj)
+            context["can_send_link"] = obj.can_receive_access_link() and (
+                self.has_send_link_permission(request, obj)
             )
             context["can_add_schools"] = not obj.is_issued and self.has_change_permission(
                 request, obj

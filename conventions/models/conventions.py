@@ -51,6 +51,14 @@ def frozen_error(fields):
     )
 
 
+# The statuses in which the mairie may still sign (or replace its signed copy).
+LINK_STATUSES = {
+    ConventionStatus.EMISE,
+    ConventionStatus.ENVOYEE,
+    ConventionStatus.SIGNEE_COLLECTIVITE,
+}
+
+
 class ConventionQuerySet(models.QuerySet):
     def update(self, **kwargs):
         # The bulk path of the ORM skips save(): refuse it on issued rows as well.
@@ -407,12 +415,19 @@ class Convention(models.Model):
 
     # Private link ----------------------------------------------------------------------
 
+    def can_receive_access_link(self):
+        # The link asks the mairie to sign: pointless once the académie has signed (the
+        # mairie may replace its signed copy until then).
+        return self.is_issued and self.status in LINK_STATUSES
+
     def new_access_link(self):
         """Make a fresh private link (the previous one stops working); returns its token."""
-        if not self.is_issued or self.status == ConventionStatus.ANNULEE:
+        if not self.can_receive_access_link():
             raise ValidationError(
-                "Seule une convention émise et non annulée peut recevoir un lien privé.",
+                "Seule une convention émise, envoyée ou signée par la collectivité peut "
+                "recevoir un lien privé ; celle-ci est « %(status)s ».",
                 code="link_not_issued",
+                params={"status": self.get_status_display()},
             )
         token = secrets.token_urlsafe(32)
         self.access_token_hash = hash_access_token(token)
@@ -488,11 +503,38 @@ class Convention(models.Model):
 
     # Life ------------------------------------------------------------------------------
 
+    def live_titre(self):
+        """The titre not cancelled, if any: while it stands the mairie owes its amount."""
+        if self.pk is None:
+            return None
+        return self.titres.exclude(status=TitreStatus.ANNULE).first()
+
+    def cancellation_error(self):
+        """Why this convention may not be cancelled now (None when it may)."""
+        titre = self.live_titre()
+        if titre is None:
+            return None
+        return ValidationError(
+            "La convention %(reference)s a un titre de perception « %(status)s » "
+            "(%(titre)s) : annulez d'abord le titre (Comptabilité ou super-utilisateur), "
+            "puis la convention.",
+            code="live_titre",
+            params={
+                "reference": self.reference,
+                "status": titre.get_status_display(),
+                "titre": titre,
+            },
+        )
+
     def can_transition_to(self, status):
-        return status in TRANSITIONS[ConventionStatus(self.status)]
+        if status not in TRANSITIONS[ConventionStatus(self.status)]:
+            return False
+        return status != ConventionStatus.ANNULEE or self.cancellation_error() is None
 
     def transition_to(self, status, *, reason="", at=None):
         status = ConventionStatus(status)
+        if status == ConventionStatus.ANNULEE and (error := self.cancellation_error()):
+            raise error
         if not self.can_transition_to(status):
             raise ValidationError(
                 "Passage impossible du statut « %(current)s » au statut « %(target)s ».",
@@ -516,6 +558,9 @@ class Convention(models.Model):
                     code="stale_status",
                     params={"current": current.get_status_display()},
                 )
+            # Again under the lock: a titre may have been prepared since the first check.
+            if status == ConventionStatus.ANNULEE and (error := self.cancellation_error()):
+                raise error
             self.status = status
             setattr(self, STATUS_DATE_FIELDS[status], at or timezone.now())
             fields = ["status", STATUS_DATE_FIELDS[status]]

@@ -1,3 +1,4 @@
+import html
 import re
 
 import pytest
@@ -65,7 +66,10 @@ def test_sending_again_replaces_the_link(client, admin_client, ceret, mailoutbox
 def test_draft_or_no_address_is_refused_with_a_message(admin_client, seed_data, mailoutbox):
     draft = Convention.objects.get(commune__insee_code="12202")
     response = send_link(admin_client, draft).content.decode()
-    assert "Seule une convention émise et non annulée peut recevoir un lien privé." in response
+    assert (
+        "Seule une convention émise, envoyée ou signée par la collectivité peut recevoir un "
+        "lien privé ; celle-ci est « brouillon »."
+    ) in html.unescape(response)
     issued = mark_issued(draft)
     issued.collectivite.emails = ""
     issued.collectivite.save()

@@ -180,7 +180,9 @@ def test_issue_titres_command_explains_a_bad_year():
 def test_a_prepared_titre_is_not_issued_once_its_convention_is_cancelled():
     convention = signed_convention()
     titre = billing.prepare_titre(convention)
-    convention.transition_to(ConventionStatus.ANNULEE, reason="commune fusionnée")
+    # transition_to refuses to cancel a convention with a live titre; the guard in
+    # billing.issue still covers rows cancelled behind its back (older data, raw SQL).
+    type(convention).objects.filter(pk=convention.pk).update(status=ConventionStatus.ANNULEE)
 
     with pytest.raises(ValidationError) as error:
         billing.issue(titre)
