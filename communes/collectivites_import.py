@@ -377,17 +377,6 @@ def check_rows(source, report):
     return lines
 
 
-def chunks(rows, size):
-    chunk = []
-    for row in rows:
-        chunk.append(row)
-        if len(chunk) == size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
-
-
 def write_rows(source, lines, report, *, dry_run, skip_invalid):
     """Second pass: the rows through django-import-export, a chunk at a time, in one
     transaction rolled back unless every row was written as asked."""
@@ -396,7 +385,7 @@ def write_rows(source, lines, report, *, dry_run, skip_invalid):
     failed = False
     with transaction.atomic():
         rows = (row for row in source.rows() if row[0] in wanted)
-        for chunk in chunks(rows, CHUNK_SIZE):
+        for chunk in itertools.batched(rows, CHUNK_SIZE):
             numbers = [line for line, _ in chunk]
             dataset = tablib.Dataset(*[values for _, values in chunk], headers=source.headers)
             # Each row in its own savepoint; a chunk with an exception is rolled back whole.

@@ -24,6 +24,7 @@ import csv
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from itertools import batched
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
@@ -513,17 +514,6 @@ def import_annuaire(
     return report
 
 
-def batches(rows, size):
-    batch = []
-    for row in rows:
-        batch.append(row)
-        if len(batch) == size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
-
-
 def create_communes(batch, reference, report, dry_run):
     new = {}
     for row in batch:
@@ -566,7 +556,7 @@ def create_communes(batch, reference, report, dry_run):
 
 def apply_rows(rows, reference, report, dry_run):
     now = timezone.now()
-    for batch in batches(rows, BATCH_SIZE):
+    for batch in batched(rows, BATCH_SIZE):
         existing = {
             school.uai: school
             for school in School.objects.filter(uai__in=[row.uai for row in batch]).only(
