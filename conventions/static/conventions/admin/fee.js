@@ -12,7 +12,11 @@
     });
     return count;
   }
+  // Answers may come back out of order (a school picked while the previous count is on its
+  // way): only the last question's answer is shown.
+  let latest = 0;
   function refresh() {
+    const asked = ++latest;
     const target = document.getElementById("entconv-fee");
     const urlHolder = document.getElementById("entconv-fee-url");
     const year = document.getElementById("id_school_year");
@@ -28,6 +32,7 @@
     fetch(urlHolder.dataset.url + "?" + params, { credentials: "same-origin" })
       .then(function (response) { return response.json(); })
       .then(function (data) {
+        if (asked !== latest) return;
         target.textContent = data.text;
         // Only on an editable form: an issued convention shows its académie read-only.
         if (academie && data.academie && academie.value !== String(data.academie)) {
