@@ -148,10 +148,6 @@ def collectivite_label(search):
     return f"COMMUNE DE {search}"
 
 
-# Known flaky on PostgreSQL under CI (seen twice in this session, at two different steps:
-# "0 école(s) ajoutée(s)" after ticking the open schools; cause not yet found). One rerun
-# until it is; a failure twice in a row still fails the suite.
-@pytest.mark.flaky(reruns=1)
 def test_rectorat_journey(page, live_server, perpignan, mailoutbox, screenshot):
     log_in(page, live_server, make_user("gestion"))
     asked = accept_dialogs(page)
