@@ -162,3 +162,17 @@ def test_the_admins_own_pages_have_the_breadcrumb_bar(page, live_server, live_se
     expect(crumbs).to_have_text(
         ["Accueil", "Conventions", "Titres de perception", "Marquer des titres payés"]
     )
+
+
+def test_each_apps_page_is_titled_by_its_name(page, live_server, live_seed_data):
+    # Django titles it "Administration de %(app)s": "Administration de Écoles".
+    log_in(page, live_server, make_user("superuser"))
+    # text_content: the captions are upper-cased by the stylesheet only.
+    apps = [text.strip() for text in page.locator("#content-main caption a").all_text_contents()]
+    assert {"Conventions", "Écoles"} <= set(apps)
+    for name in apps:
+        page.locator("#content-main caption").get_by_role("link", name=name, exact=True).click()
+        expect(page.get_by_role("heading", level=1)).to_have_text(name)
+        assert not page.title().startswith("Administration de"), page.title()
+        assert page.title().startswith(name)
+        page.get_by_role("link", name="Accueil").first.click()
