@@ -12,8 +12,8 @@ from django.utils.formats import date_format
 from conventions.dashboard import FUNNEL, STATUSES
 from conventions.enums import ConventionStatus
 
-WIDTH = 720
-LEFT, RIGHT, TOP = 56, 16, 28
+WIDTH = 660
+LEFT, RIGHT, TOP = 56, 32, 28
 BLUE = "#000091"  # the State's "bleu France"
 RED = "#b34000"
 GREY = "#666666"
@@ -144,5 +144,5 @@ def signatures_chart(weeks, height=300):
         "line_academie": " ".join(f"{p['x']},{p['y_academie']}" for p in points),
         "blue": BLUE,
         "red": RED,
-        "legend_x": WIDTH - RIGHT - 330,
+        "legend_x": WIDTH - RIGHT - 320,
     }

@@ -66,32 +66,32 @@ def percent(fraction):
 
 
 def row_cells(figures, school_year, user):
-    """What a row shows: each figure with the list it counts (None where the user may not
-    open that list)."""
-    year = school_year
+    """What a row shows: each figure with the list of the rows it counts; no link for a zero
+    (an empty list) nor to a list the user may not open."""
 
-    def link(model, permission, **filters):
-        if not user.has_perm(permission):
+    def link(count, model, permission, **filters):
+        if not count or not user.has_perm(permission):
             return None
-        return changelist_url(model, figures, year, **filters)
+        return changelist_url(model, figures, school_year, **filters)
 
+    conventions, titres = "conventions.view_convention", "conventions.view_titre"
     statuses = [
         {
             "status": status,
             "count": figures.by_status[status],
-            "url": link("convention", "conventions.view_convention", statut=status),
+            "url": link(figures.by_status[status], "convention", conventions, statut=status),
         }
         for status in dashboard.STATUSES
     ]
-    titre = "conventions.view_titre"
     return {
         "figures": figures,
         "statuses": statuses,
         "live": link(
-            "convention", "conventions.view_convention", status__in=",".join(dashboard.FUNNEL)
+            figures.live_count, "convention", conventions, status__in=",".join(dashboard.FUNNEL)
         ),
-        "enrolled": link("enrollment", "conventions.view_convention", active__exact=1),
+        "enrolled": link(figures.enrolled, "enrollment", conventions, active__exact=1),
         "open_public": link(
+            figures.open_public,
             "school",
             "schools.view_school",
             sector__exact="public",
@@ -99,13 +99,19 @@ def row_cells(figures, school_year, user):
         ),
         "coverage": percent(figures.coverage),
         "expected": link(
+            figures.issued_count,
             "convention",
-            "conventions.view_convention",
+            conventions,
             status__in=",".join(dashboard.ISSUED_STATUSES),
         ),
-        "invoiced": link("titre", titre, status__in=",".join(dashboard.INVOICED_TITRE_STATUSES)),
-        "paid": link("titre", titre, status__exact="paye"),
-        "due": link("titre", titre, status__exact="emis"),
+        "invoiced": link(
+            figures.invoiced_count,
+            "titre",
+            titres,
+            status__in=",".join(dashboard.INVOICED_TITRE_STATUSES),
+        ),
+        "paid": link(figures.paid_count, "titre", titres, status__exact="paye"),
+        "due": link(figures.due_count, "titre", titres, status__exact="emis"),
     }
 
 
