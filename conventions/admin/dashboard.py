@@ -12,6 +12,7 @@ from django.utils.formats import number_format
 from conventions import dashboard
 from conventions.dashboard_charts import funnel_chart, signatures_chart
 from conventions.dashboard_export import workbook_bytes
+from conventions.templatetags.money import euros
 
 # For each list the dashboard opens: the lookups of the year, of an académie and of a
 # département (each allowed by that admin's list_filter, or a field of its own model).
@@ -46,17 +47,33 @@ CHANGELISTS = {
 }
 
 
-def changelist_url(model, figures, school_year, **filters):
-    year_key, academie_key, departement_key = SCOPES[model]
-    params = {}
-    if year_key:
-        params[year_key] = school_year.pk
-    if figures.departement is not None:
-        params[departement_key] = figures.departement.pk
-    elif figures.academie is not None:
-        params[academie_key] = figures.academie.pk
-    params.update(filters)
-    return f"{reverse(CHANGELISTS[model])}?{urlencode(params)}"
+class Links:
+    """The changelist URLs of one page: each list's path resolved once, not per figure."""
+
+    def __init__(self, school_year, user):
+        self.school_year = school_year
+        self.user = user
+        self.paths = {model: reverse(name) for model, name in CHANGELISTS.items()}
+
+    def url(self, model, figures, **filters):
+        year_key, academie_key, departement_key = SCOPES[model]
+        params = {}
+        if year_key:
+            params[year_key] = self.school_year.pk
+        if figures.departement is not None:
+            params[departement_key] = figures.departement.pk
+        elif figures.academie is not None:
+            params[academie_key] = figures.academie.pk
+        params.update(filters)
+        return f"{self.paths[model]}?{urlencode(params)}"
+
+    def cell(self, value, count, model, permission, figures, **filters):
+        """A figure, with the list of the rows it counts; no link for a zero (an empty
+        list) nor to a list the user may not open."""
+        url = None
+        if count and self.user.has_perm(permission):
+            url = self.url(model, figures, **filters)
+        return {"value": value, "url": url}
 
 
 def percent(fraction):
@@ -65,54 +82,72 @@ def percent(fraction):
     return f"{number_format(fraction * 100, decimal_pos=1, use_l10n=True)}\N{NO-BREAK SPACE}%"
 
 
-def row_cells(figures, school_year, user):
-    """What a row shows: each figure with the list of the rows it counts; no link for a zero
-    (an empty list) nor to a list the user may not open."""
+CONVENTIONS, TITRES = "conventions.view_convention", "conventions.view_titre"
 
-    def link(count, model, permission, **filters):
-        if not count or not user.has_perm(permission):
-            return None
-        return changelist_url(model, figures, school_year, **filters)
 
-    conventions, titres = "conventions.view_convention", "conventions.view_titre"
-    statuses = [
-        {
-            "status": status,
-            "count": figures.by_status[status],
-            "url": link(figures.by_status[status], "convention", conventions, statut=status),
-        }
-        for status in dashboard.STATUSES
+def status_cells(figures, links):
+    cells = [
+        links.cell(count, count, "convention", CONVENTIONS, figures, statut=status)
+        for status, count in ((s, figures.by_status[s]) for s in dashboard.STATUSES)
     ]
-    return {
-        "figures": figures,
-        "statuses": statuses,
-        "live": link(
-            figures.live_count, "convention", conventions, status__in=",".join(dashboard.FUNNEL)
-        ),
-        "enrolled": link(figures.enrolled, "enrollment", conventions, active__exact=1),
-        "open_public": link(
-            figures.open_public,
+    live = figures.live_count
+    funnel = ",".join(dashboard.FUNNEL)
+    cells.append(links.cell(live, live, "convention", CONVENTIONS, figures, status__in=funnel))
+    return cells
+
+
+def money_cells(figures, links):
+    f = figures
+    return [
+        links.cell(f.enrolled, f.enrolled, "enrollment", CONVENTIONS, f, active__exact=1),
+        links.cell(
+            f.open_public,
+            f.open_public,
             "school",
             "schools.view_school",
+            f,
             sector__exact="public",
             status__in=",".join(dashboard.OPEN_SCHOOL_STATUSES),
         ),
-        "coverage": percent(figures.coverage),
-        "expected": link(
-            figures.issued_count,
+        {"value": percent(f.coverage), "url": None},
+        links.cell(
+            euros(f.expected),
+            f.issued_count,
             "convention",
-            conventions,
+            CONVENTIONS,
+            f,
             status__in=",".join(dashboard.ISSUED_STATUSES),
         ),
-        "invoiced": link(
-            figures.invoiced_count,
+        links.cell(
+            euros(f.invoiced),
+            f.invoiced_count,
             "titre",
-            titres,
+            TITRES,
+            f,
             status__in=",".join(dashboard.INVOICED_TITRE_STATUSES),
         ),
-        "paid": link(figures.paid_count, "titre", titres, status__exact="paye"),
-        "due": link(figures.due_count, "titre", titres, status__exact="emis"),
-    }
+        links.cell(euros(f.paid), f.paid_count, "titre", TITRES, f, status__exact="paye"),
+        links.cell(euros(f.due), f.due_count, "titre", TITRES, f, status__exact="emis"),
+    ]
+
+
+def table_rows(campaign, links):
+    """The rows of both tables, in order: each académie's total, then its départements."""
+    rows = []
+    for academy in campaign.academies:
+        for kind, figures in [
+            ("academie", academy.total),
+            *(("departement", f) for f in academy.departements),
+        ]:
+            rows.append(
+                {
+                    "kind": kind,
+                    "label": figures.label,
+                    "statuses": status_cells(figures, links),
+                    "money": money_cells(figures, links),
+                }
+            )
+    return rows
 
 
 def check_permission(request):
@@ -147,17 +182,14 @@ def campaign_dashboard(request):
     }
     if year is not None:
         campaign = dashboard.campaign(year)
-        user = request.user
+        links = Links(year, request.user)
         context.update(
             campaign=campaign,
-            academies=[
-                {
-                    "total": row_cells(academy.total, year, user),
-                    "departements": [row_cells(f, year, user) for f in academy.departements],
-                }
-                for academy in campaign.academies
-            ],
-            total=row_cells(campaign.total, year, user),
+            rows=table_rows(campaign, links),
+            total={
+                "statuses": status_cells(campaign.total, links),
+                "money": money_cells(campaign.total, links),
+            },
             statuses=[(s, s.label) for s in dashboard.STATUSES],
             funnel=funnel_chart(campaign.total),
             signatures=signatures_chart(campaign.weeks),
