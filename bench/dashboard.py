@@ -174,15 +174,17 @@ def measure(client, label):
         reset_queries()
         with CaptureQueriesContext(connection) as queries:
             response = client.get(url)
+        # Read now: the next request empties the connection's log.
+        captured = list(queries.captured_queries)
         assert response.status_code == 200, (page, response.status_code)
         median, durations = timed(lambda url=url: client.get(url), REPEAT)
         print(
-            f"  {page:16} {len(queries):>3} requêtes  médiane {median * 1000:6.1f} ms  "
+            f"  {page:16} {len(captured):>3} requêtes  médiane {median * 1000:6.1f} ms  "
             f"max {max(durations) * 1000:6.1f} ms"
         )
-        results[page] = (len(queries), median)
+        results[page] = (len(captured), median)
         if VERBOSE:
-            for query in sorted(queries, key=lambda q: -float(q["time"]))[:4]:
+            for query in sorted(captured, key=lambda q: -float(q["time"]))[:4]:
                 print(f"     {query['time']} s  {query['sql'][:200]}")
     return results
 

@@ -9,12 +9,12 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, DateField, Exists, OuterRef, Q, Sum
+from django.db.models import Count, DateField, Exists, FilteredRelation, OuterRef, Q, Sum
 from django.db.models.functions import TruncWeek
 
 from communes.models import Departement
 from conventions.enums import ConventionStatus, TitreStatus
-from conventions.models import Convention, Enrollment, SchoolYear, Titre
+from conventions.models import Convention, SchoolYear, Titre
 from schools.enums import SchoolStatus, Sector
 from schools.models import School
 
@@ -150,26 +150,29 @@ def campaign(school_year):
         if line["status"] in ISSUED_STATUSES:
             figures.expected += money(line["amount"])
 
-    public_open = Q(school__sector=Sector.PUBLIC, school__status__in=OPEN_SCHOOL_STATUSES)
-    enrollments = (
-        Enrollment.objects.filter(school_year=school_year, active=True)
-        .values("school__commune__departement")
-        .annotate(count=Count("pk"), public_open=Count("pk", filter=public_open))
-        .order_by()
-    )
-    for line in enrollments:
-        figures = row(line["school__commune__departement"])
-        figures.enrolled = line["count"]
-        figures.enrolled_public_open = line["public_open"]
-
+    # One pass over the schools: the public open ones, and those enrolled this year (at most
+    # one live enrollment per school and year, so the join adds no row).
+    public_open = Q(sector=Sector.PUBLIC, status__in=OPEN_SCHOOL_STATUSES)
     schools = (
-        School.objects.filter(sector=Sector.PUBLIC, status__in=OPEN_SCHOOL_STATUSES)
+        School.objects.annotate(
+            this_year=FilteredRelation(
+                "enrollments",
+                condition=Q(enrollments__school_year=school_year, enrollments__active=True),
+            )
+        )
         .values("commune__departement")
-        .annotate(count=Count("pk"))
+        .annotate(
+            open_public=Count("pk", filter=public_open),
+            enrolled=Count("this_year"),
+            enrolled_public_open=Count("this_year", filter=public_open),
+        )
         .order_by()
     )
     for line in schools:
-        row(line["commune__departement"]).open_public = line["count"]
+        figures = row(line["commune__departement"])
+        figures.open_public = line["open_public"]
+        figures.enrolled = line["enrolled"]
+        figures.enrolled_public_open = line["enrolled_public_open"]
 
     titres = (
         Titre.objects.filter(

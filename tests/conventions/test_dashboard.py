@@ -273,7 +273,9 @@ def test_query_count_does_not_grow_with_the_conventions(
     reset_queries()
     with CaptureQueriesContext(connection) as one:
         client.get(URL)
-    assert len(one.captured_queries) >= 8
+    # Counted now: the next request empties the connection's log.
+    at_one = len(one.captured_queries)
+    assert at_one >= 8
     for index, commune in enumerate(territory["031"][1:] + territory["034"]):
         made = convention(
             commune,
@@ -285,9 +287,9 @@ def test_query_count_does_not_grow_with_the_conventions(
         )
         if index % 2:
             titre(made, TitreStatus.PAYE, Decimal("82.00"), paid=Decimal("82.00"))
-    with django_assert_num_queries(len(one.captured_queries)):
+    with django_assert_num_queries(at_one):
         client.get(URL)
-    with django_assert_num_queries(len(one.captured_queries)):
+    with django_assert_num_queries(at_one):
         client.get(XLSX_URL)
 
 
