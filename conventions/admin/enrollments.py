@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils.html import format_html
 
 from communes.admin_wording import FrenchWordingMixin
@@ -48,8 +48,20 @@ class EnrollmentAdmin(FrenchWordingMixin, ChangelistRowsMixin, admin.ModelAdmin)
     def has_change_permission(self, request, obj=None):
         return False
 
+    # Deleting a draft convention deletes its enrollments, and Django asks the admin of every
+    # registered model in the cascade: the convention's own rules decide. This list has no
+    # page of its own where a row could be deleted (get_urls).
     def has_delete_permission(self, request, obj=None):
-        return False
+        return obj is not None
+
+    def get_urls(self):
+        return [
+            path(
+                "",
+                self.admin_site.admin_view(self.changelist_view),
+                name=f"{self.opts.app_label}_{self.opts.model_name}_changelist",
+            )
+        ]
 
     @admin.display(description="commune de l'école", ordering="school__commune__name")
     def school_commune(self, obj):
