@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils.html import format_html
 
 from communes.admin_wording import FrenchWordingMixin
@@ -49,19 +49,18 @@ class EnrollmentAdmin(FrenchWordingMixin, ChangelistRowsMixin, admin.ModelAdmin)
         return False
 
     # Deleting a draft convention deletes its enrollments, and Django asks the admin of every
-    # registered model in the cascade: the convention's own rules decide. This list has no
-    # page of its own where a row could be deleted (get_urls).
+    # registered model in the cascade: the convention's own rules decide. This admin has no
+    # delete page (get_urls) and its read-only page offers none (change_view).
     def has_delete_permission(self, request, obj=None):
         return obj is not None
 
     def get_urls(self):
-        return [
-            path(
-                "",
-                self.admin_site.admin_view(self.changelist_view),
-                name=f"{self.opts.app_label}_{self.opts.model_name}_changelist",
-            )
-        ]
+        delete = f"{self.opts.app_label}_{self.opts.model_name}_delete"
+        return [url for url in super().get_urls() if getattr(url, "name", None) != delete]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = {**(extra_context or {}), "show_delete": False}
+        return super().change_view(request, object_id, form_url, extra_context)
 
     @admin.display(description="commune de l'école", ordering="school__commune__name")
     def school_commune(self, obj):

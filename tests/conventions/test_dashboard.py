@@ -391,3 +391,16 @@ def test_weeks_are_those_of_paris(territory):
         signed_by_collectivite_at=datetime.datetime(2027, 5, 31, 0, 30, tzinfo=PARIS),
     )
     assert dashboard.campaign(year).weeks == [(datetime.date(2027, 5, 31), 1, 0)]
+
+
+def test_enrolled_schools_list_is_read_only(client, campaign):
+    client.force_login(make_user("superuser"))
+    enrollment = campaign["draft"].enrollments.first()
+    page = client.get(f"/admin/conventions/enrollment/{enrollment.pk}/change/")
+    assert page.status_code == 200
+    assert "/delete/" not in page.content.decode()
+    assert client.get(f"/admin/conventions/enrollment/{enrollment.pk}/delete/").status_code in (
+        302,
+        404,
+    )
+    assert campaign["draft"].enrollments.filter(pk=enrollment.pk).exists()
