@@ -1,2 +1,9 @@
 # One module per part of the domain; importing them registers their admins.
-from conventions.admin import accounts, batches, conventions, reference, titres  # noqa: F401
+from conventions.admin import (  # noqa: F401
+    accounts,
+    batches,
+    conventions,
+    enrollments,
+    reference,
+    titres,
+)

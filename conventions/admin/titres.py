@@ -75,7 +75,13 @@ class TitreAdmin(
         "academie",
         "school_year",
     ]
-    list_filter = ["exercice", "academie", "status", "convention__school_year"]
+    list_filter = [
+        "exercice",
+        "academie",
+        "status",
+        "convention__school_year",
+        "convention__commune__departement",
+    ]
     search_fields = [
         "number",
         "debtor_name",
