@@ -1,11 +1,24 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from conventions import agent_views
+
 admin.site.site_header = "ENT-École — conventions"
 admin.site.site_title = "ENT-École — conventions"
 admin.site.index_title = "Gestion des conventions ENT-École"
 
 urlpatterns = [
+    # Before the admin's own URLs, which end with a catch-all.
+    path(
+        "admin/mot-de-passe/<uidb64>/<token>/",
+        agent_views.ChoosePasswordView.as_view(),
+        name="agent_password",
+    ),
+    path(
+        "admin/mot-de-passe/choisi/",
+        agent_views.PasswordChosenView.as_view(),
+        name="agent_password_done",
+    ),
     path("admin/", admin.site.urls),
     path("", include("conventions.urls")),
 ]
