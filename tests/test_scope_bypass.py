@@ -188,3 +188,12 @@ def test_imports_are_for_region_agents(world):
         region = Client()
         region.force_login(make_user("gestion", f"r{url[-9:-1]}"))
         assert region.get(url).status_code == 200
+
+
+def test_the_school_years_list_offers_the_agents_academie_zip_only(world):
+    page = agent().get(reverse("admin:conventions_schoolyear_changelist"))
+    assert "?academie=16" in page.text
+    assert "?academie=11" not in page.text
+    region = Client()
+    region.force_login(make_user("gestion", "region-zip"))
+    assert "?academie=11" in region.get(reverse("admin:conventions_schoolyear_changelist")).text

@@ -4,13 +4,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
 from communes.admin_actions import RefusedActionMixin
 from communes.admin_scope import ScopedAdminMixin, refuse
 from communes.admin_wording import FrenchInlineMixin, FrenchWordingMixin
 from communes.models import Academie
-from communes.scope import in_scope
+from communes.scope import in_scope, scope_for
 from conventions.admin.common import LongDatesMixin, admin_paths, issued_zip, pdf_response
 from conventions.models import (
     Convention,
@@ -101,6 +101,25 @@ class SchoolYearAdmin(RefusedActionMixin, FrenchWordingMixin, LongDatesMixin, ad
             url,
             url,
         )
+
+    def get_list_display(self, request):
+        # An agent of one académie is offered its ZIP only (the others' are a 404).
+        academies = scope_for(request.user)
+        if academies is None:
+            return super().get_list_display(request)
+        codes = list(Academie.objects.filter(pk__in=academies).values_list("code", "name"))
+
+        @admin.display(description="conventions émises (ZIP)")
+        def zip_links(obj):
+            url = reverse("admin:conventions_schoolyear_zip", args=[obj.pk])
+            return format_html_join(
+                " · ", '<a href="{}?academie={}">{}</a>', ((url, c, n) for c, n in codes)
+            )
+
+        return [
+            zip_links if name == "zip_links" else name
+            for name in super().get_list_display(request)
+        ]
 
     def zip_view(self, request, pk):
         school_year = get_object_or_404(SchoolYear, pk=pk)
