@@ -10,13 +10,14 @@ from django.core.management import call_command
 from playwright.sync_api import expect
 
 from tests.browser.conftest import log_in
-from tests.roles import make_user
+from tests.roles import ensure_groups, make_user
 
 pytestmark = pytest.mark.browser
 PASSWORD = "un-mot-de-passe-solide-42"
 
 
 def test_a_toulouse_agent_sees_only_toulouse(page, live_server, live_seed_data, screenshot):
+    ensure_groups()  # a transactional test starts with the migrations' groups emptied
     out = StringIO()
     call_command(
         "add_agent", "anne.martin@ac-toulouse.fr", "--role", "gestion", "--academie", "16",
@@ -54,6 +55,7 @@ def test_a_toulouse_agent_sees_only_toulouse(page, live_server, live_seed_data, 
 
 
 def test_a_superuser_adds_an_agent_from_the_users_page(page, live_server, live_seed_data):
+    ensure_groups()  # a transactional test starts with the migrations' groups emptied
     log_in(page, live_server, make_user("superuser"))
     page.get_by_role("link", name="Utilisateurs").first.click()
     page.get_by_role("link", name="Ajouter un agent").click()
