@@ -3,7 +3,8 @@
 Measures, for the conventions and schools changelists and a convention change page, the
 number of SQL queries per page and the median server time (Django test client, in process,
 so the figure is the server's work without network). Goal: at most 15 queries, median
-under 150 ms.
+under 150 ms. Measured as a superuser, then as an agent of the académie de Toulouse
+(group « Gestion des conventions », scope 16: every query filtered by académie).
 
     .venv/bin/python bench/admin.py
 """
@@ -24,7 +25,7 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.urls import reverse  # noqa: E402
 
-from communes.models import Academie  # noqa: E402
+from communes.models import Academie, AgentScope  # noqa: E402
 from conventions.models import Convention, SchoolYear, Tariff  # noqa: E402
 from schools.models import School  # noqa: E402
 from schools.validators import uai_check_letter  # noqa: E402
@@ -49,13 +50,44 @@ def fill():
     return conventions[0]
 
 
+def toulouse_agent():
+    import importlib
+
+    from django.apps import apps
+    from django.contrib.auth.models import Group
+
+    # flush emptied the groups the migrations create: build them again with their code.
+    for name, function in [
+        ("0006_comptabilite_group", "create_group"),
+        ("0007_gestion_group", "create_group"),
+        ("0008_perms_convention_permissions", "update_groups"),
+        ("0009_administration_group", "create_group"),
+    ]:
+        getattr(importlib.import_module(f"conventions.migrations.{name}"), function)(apps, None)
+    user = get_user_model().objects.create_user("bench-toulouse", is_staff=True)
+    user.groups.add(Group.objects.get(name="Gestion des conventions"))
+    AgentScope.objects.create(user=user, academie=Academie.objects.get(code="16"))
+    return user
+
+
 def main():
     # Keep one connection for the whole run, as a server with CONN_MAX_AGE does, and let
     # CaptureQueriesContext see every query of a request.
     request_started.disconnect(close_old_connections)
     request_finished.disconnect(close_old_connections)
-    convention = fill()
-    user = get_user_model().objects.create_superuser("bench", "bench@example.org", "x")
+    fill()
+    print(
+        f"{School.objects.count()} écoles, {Convention.objects.count()} conventions "
+        f"({connection.vendor})"
+    )
+    superuser = get_user_model().objects.create_superuser("bench", "bench@example.org", "x")
+    ok = measure("superutilisateur", superuser, Convention.objects.order_by("pk").first())
+    toulouse = Convention.objects.filter(academie__code="16").order_by("pk").first()
+    ok &= measure("agent de Toulouse (gestion, périmètre 16)", toulouse_agent(), toulouse)
+    print("objectif (≤ 15 requêtes, médiane < 150 ms) :", "atteint" if ok else "NON atteint")
+
+
+def measure(who, user, convention):
     client = Client(HTTP_HOST="127.0.0.1")
     client.force_login(user)
     pages = {
@@ -68,10 +100,7 @@ def main():
         + "?q=5000012"
         + uai_check_letter("5000012"),
     }
-    print(
-        f"{School.objects.count()} écoles, {Convention.objects.count()} conventions "
-        f"({connection.vendor})"
-    )
+    print(f"-- {who}")
     print(f"{'page':28} {'requêtes':>9} {'médiane':>10} {'max':>9}")
     ok = True
     for label, url in pages.items():
@@ -87,7 +116,7 @@ def main():
         slowest = max(durations) * 1000
         print(f"{label:28} {query_count:>9} {median * 1000:>8.1f} ms {slowest:>6.1f} ms")
         ok &= query_count <= 15 and median < 0.150
-    print("objectif (≤ 15 requêtes, médiane < 150 ms) :", "atteint" if ok else "NON atteint")
+    return ok
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@ from import_export.formats.base_formats import CSV, XLSX
 
 from communes.admin_actions import RefusedActionMixin
 from communes.admin_import import ReportedImportMixin
+from communes.admin_scope import ScopedAdminMixin
 from communes.admin_wording import FrenchInlineMixin, FrenchWordingMixin
 from communes.changelists import ChangelistRowsMixin
 from communes.collectivites_import import CollectiviteResource, import_collectivites
@@ -17,7 +18,8 @@ class DepartementInline(FrenchInlineMixin, admin.TabularInline):
 
 
 @admin.register(Academie)
-class AcademieAdmin(RefusedActionMixin, FrenchWordingMixin, admin.ModelAdmin):
+class AcademieAdmin(ScopedAdminMixin, RefusedActionMixin, FrenchWordingMixin, admin.ModelAdmin):
+    scope_path = "pk"
     feminine = True
     list_display = ["name", "code", "signing_city"]
     search_fields = ["name", "code"]
@@ -25,7 +27,8 @@ class AcademieAdmin(RefusedActionMixin, FrenchWordingMixin, admin.ModelAdmin):
 
 
 @admin.register(Departement)
-class DepartementAdmin(RefusedActionMixin, FrenchWordingMixin, admin.ModelAdmin):
+class DepartementAdmin(ScopedAdminMixin, RefusedActionMixin, FrenchWordingMixin, admin.ModelAdmin):
+    scope_path = "academie"
     list_display = ["code", "name", "academie"]
     list_filter = ["academie"]
     search_fields = ["code", "name"]
@@ -33,7 +36,10 @@ class DepartementAdmin(RefusedActionMixin, FrenchWordingMixin, admin.ModelAdmin)
 
 
 @admin.register(Commune)
-class CommuneAdmin(RefusedActionMixin, FrenchWordingMixin, ChangelistRowsMixin, admin.ModelAdmin):
+class CommuneAdmin(
+    ScopedAdminMixin, RefusedActionMixin, FrenchWordingMixin, ChangelistRowsMixin, admin.ModelAdmin
+):
+    scope_path = "departement__academie"
     feminine = True
     list_display = ["name", "insee_code", "postal_code", "departement"]
     list_filter = ["departement__academie", "departement"]
@@ -45,12 +51,15 @@ class CommuneAdmin(RefusedActionMixin, FrenchWordingMixin, ChangelistRowsMixin, 
 
 @admin.register(Collectivite)
 class CollectiviteAdmin(
+    ScopedAdminMixin,
     RefusedActionMixin,
     FrenchWordingMixin,
     ChangelistRowsMixin,
     ReportedImportMixin,
     admin.ModelAdmin,
 ):
+    scope_path = "communes__departement__academie"
+    scope_many = True
     feminine = True
     form = CollectiviteForm
     list_display = ["name", "kind", "siret", "city", "representative_name", "communes_covered"]

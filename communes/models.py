@@ -1,6 +1,7 @@
 import re
 import unicodedata
 
+from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
@@ -228,3 +229,31 @@ class Collectivite(models.Model):
 
     def full_address(self):
         return f"{self.address}, {self.postal_code} {self.city}"
+
+
+class AgentScope(models.Model):
+    """Which académie a staff member works for. No row: a staff member sees nothing of
+    the conventions and their parties (superusers see everything); see communes/scope.py."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name="agent",
+        on_delete=models.CASCADE,
+        related_name="agent_scope",
+    )
+    academie = models.ForeignKey(
+        Academie,
+        verbose_name="académie",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="vide : toute la région académique (les deux académies)",
+    )
+
+    class Meta:
+        verbose_name = "périmètre de l'agent"
+        verbose_name_plural = "périmètres des agents"
+
+    def __str__(self):
+        return str(self.academie) if self.academie_id else "région académique"

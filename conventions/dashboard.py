@@ -123,12 +123,18 @@ def default_year(years):
     return next((year for year in years if year.has_conventions), years[0] if years else None)
 
 
-def campaign(school_year):
+def within(queryset, path, academies):
+    """The rows of the académies an agent works on (None: every académie)."""
+    return queryset if academies is None else queryset.filter(**{f"{path}__in": academies})
+
+
+def campaign(school_year, academies=None):
+    """The year's figures; academies, from communes.scope.scope_for(), limits them."""
     rows = {
         departement.pk: Figures(academie=departement.academie, departement=departement)
-        for departement in Departement.objects.select_related("academie").order_by(
-            "academie__name", "code"
-        )
+        for departement in within(
+            Departement.objects.select_related("academie"), "academie", academies
+        ).order_by("academie__name", "code")
     }
 
     def row(departement_id):
@@ -139,7 +145,8 @@ def campaign(school_year):
         return rows[departement_id]
 
     conventions = (
-        Convention.objects.filter(school_year=school_year)
+        within(Convention.objects, "academie", academies)
+        .filter(school_year=school_year)
         .values("commune__departement", "status")
         .annotate(count=Count("pk"), amount=Sum("issued_amount"))
         .order_by()
@@ -154,7 +161,8 @@ def campaign(school_year):
     # one live enrollment per school and year, so the join adds no row).
     public_open = Q(sector=Sector.PUBLIC, status__in=OPEN_SCHOOL_STATUSES)
     schools = (
-        School.objects.annotate(
+        within(School.objects, "commune__departement__academie", academies)
+        .annotate(
             this_year=FilteredRelation(
                 "enrollments",
                 condition=Q(enrollments__school_year=school_year, enrollments__active=True),
@@ -175,9 +183,8 @@ def campaign(school_year):
         figures.enrolled_public_open = line["enrolled_public_open"]
 
     titres = (
-        Titre.objects.filter(
-            convention__school_year=school_year, status__in=INVOICED_TITRE_STATUSES
-        )
+        within(Titre.objects, "convention__academie", academies)
+        .filter(convention__school_year=school_year, status__in=INVOICED_TITRE_STATUSES)
         .values("convention__commune__departement", "status")
         .annotate(count=Count("pk"), amount=Sum("amount"), paid=Sum("amount_paid"))
         .order_by()
@@ -205,14 +212,18 @@ def campaign(school_year):
         school_year=school_year,
         academies=list(academies.values()),
         total=total,
-        weeks=signature_weeks(school_year),
+        weeks=signature_weeks(school_year, academies),
     )
 
 
-def signature_weeks(school_year):
+def signature_weeks(school_year, academies=None):
     """Signatures per week (Monday, Europe/Paris) from the first to the last signed one,
     weeks without any included."""
-    live = Convention.objects.filter(school_year=school_year).exclude(status=S.ANNULEE)
+    live = (
+        within(Convention.objects, "academie", academies)
+        .filter(school_year=school_year)
+        .exclude(status=S.ANNULEE)
+    )
     counts = {}
     for index, date_field in enumerate(["signed_by_collectivite_at", "signed_by_academie_at"]):
         weeks = (

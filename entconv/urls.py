@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from conventions import agent_views
 from conventions.admin.dashboard import campaign_dashboard, campaign_dashboard_xlsx
 
 admin.site.site_header = "ENT-École — conventions"
@@ -18,6 +19,17 @@ urlpatterns = [
         "admin/tableau-de-bord/export.xlsx",
         admin.site.admin_view(campaign_dashboard_xlsx),
         name="campaign_dashboard_xlsx",
+    ),
+    # Before the admin's own URLs, which end with a catch-all.
+    path(
+        "admin/mot-de-passe/<uidb64>/<token>/",
+        agent_views.ChoosePasswordView.as_view(),
+        name="agent_password",
+    ),
+    path(
+        "admin/mot-de-passe/choisi/",
+        agent_views.PasswordChosenView.as_view(),
+        name="agent_password_done",
     ),
     path("admin/", admin.site.urls),
     path("", include("conventions.urls")),

@@ -10,6 +10,7 @@ from communes.admin_import import (
     ReportedImportForm,
     ReportedImportMixin,
 )
+from communes.admin_scope import ScopedAdminMixin
 from communes.admin_wording import FrenchWordingMixin
 from communes.changelists import ChangelistRowsMixin, SortedIdsPaginator
 from schools.annuaire import REQUIRED_COLUMNS, import_annuaire
@@ -45,12 +46,14 @@ class AnnuaireConfirmForm(ReportedConfirmForm):
 
 @admin.register(School)
 class SchoolAdmin(
+    ScopedAdminMixin,
     RefusedActionMixin,
     FrenchWordingMixin,
     ChangelistRowsMixin,
     ReportedImportMixin,
     admin.ModelAdmin,
 ):
+    scope_path = "commune__departement__academie"
     feminine = True
     list_display = ["uai", "name", "kind", "sector", "commune", "departement", "status"]
     list_filter = [

@@ -4,6 +4,7 @@ from django.contrib.auth import admin as auth_admin
 from django.contrib.auth.models import Group, User
 
 from communes.admin_wording import FrenchWordingMixin
+from conventions.admin.agents import AddAgentMixin
 
 # Django names the permissions it creates in English ("Can add convention"); ours are French.
 VERBS = {"add": "ajouter", "change": "modifier", "delete": "supprimer", "view": "consulter"}
@@ -32,7 +33,7 @@ admin.site.unregister(Group)
 
 
 @admin.register(User)
-class UserAdmin(FrenchWordingMixin, FrenchPermissionsMixin, auth_admin.UserAdmin):
+class UserAdmin(AddAgentMixin, FrenchWordingMixin, FrenchPermissionsMixin, auth_admin.UserAdmin):
     pass
 
 

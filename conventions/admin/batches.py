@@ -5,6 +5,7 @@ from django.utils.html import format_html, format_html_join
 from django_tasks_db.models import DBTaskResult
 
 from communes.admin_actions import RefusedActionMixin
+from communes.admin_scope import ScopedAdminMixin
 from communes.admin_wording import FrenchWordingMixin
 from conventions.admin.common import LongDatesMixin
 from conventions.models import (
@@ -45,7 +46,11 @@ def progress_text(batch):
 
 
 @admin.register(IssuingBatch)
-class IssuingBatchAdmin(RefusedActionMixin, FrenchWordingMixin, LongDatesMixin, admin.ModelAdmin):
+class IssuingBatchAdmin(
+    ScopedAdminMixin, RefusedActionMixin, FrenchWordingMixin, LongDatesMixin, admin.ModelAdmin
+):
+    # A batch lists its conventions' references: seen by the agents of its author's académie.
+    scope_path = "created_by__agent_scope__academie"
     feminine = True
     long_dates = ["created_at", "started_at", "finished_at"]
     list_display = ["__str__", "state", "progress", "failure_count", "created_by"]

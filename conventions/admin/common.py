@@ -55,8 +55,10 @@ MANUAL_TRANSITIONS = [
 def admin_paths(model_admin, routes):
     """The admin's own pages: (route, view, suffix) named "<app>_<model>_<suffix>"."""
     prefix = f"{model_admin.opts.app_label}_{model_admin.opts.model_name}"
+    # A page under <pk>/ of a scoped admin answers 404 for another académie's row.
+    scoped = getattr(model_admin, "scope_view", lambda view: view)
     return [
-        path(route, model_admin.admin_site.admin_view(view), name=f"{prefix}_{suffix}")
+        path(route, model_admin.admin_site.admin_view(scoped(view)), name=f"{prefix}_{suffix}")
         for route, view, suffix in routes
     ]
 

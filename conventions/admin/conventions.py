@@ -13,9 +13,11 @@ from django.utils.html import format_html, format_html_join
 
 from communes.admin_actions import RefusedActionMixin
 from communes.admin_links import ReadonlyLinksFollowPermissionsMixin
+from communes.admin_scope import ScopedAdminMixin, refuse
 from communes.admin_wording import FrenchInlineMixin, FrenchWordingMixin
 from communes.changelists import ChangelistRowsMixin, SortedIdsPaginator
 from communes.models import Academie
+from communes.scope import in_scope, scope_for
 from conventions import billing
 from conventions.access_links import portal_url, send_access_link
 from conventions.admin.common import (
@@ -87,7 +89,7 @@ class EnrollmentFormSet(forms.BaseInlineFormSet):
         return {**super().get_form_kwargs(index), "convention": self.instance}
 
 
-class EnrollmentInline(FrenchInlineMixin, admin.TabularInline):
+class EnrollmentInline(ScopedAdminMixin, FrenchInlineMixin, admin.TabularInline):
     feminine = True
     model = Enrollment
     form = EnrollmentForm
@@ -156,6 +158,7 @@ class StatusFilter(admin.SimpleListFilter):
 
 @admin.register(Convention)
 class ConventionAdmin(
+    ScopedAdminMixin,
     ReadonlyLinksFollowPermissionsMixin,
     RefusedActionMixin,
     ConventionPageMixin,
@@ -164,6 +167,7 @@ class ConventionAdmin(
     ChangelistRowsMixin,
     admin.ModelAdmin,
 ):
+    scope_path = "academie"
     form = ConventionForm
     feminine = True
     long_dates = ["act_date", "link_created_at", "link_sent_at", "signed_uploaded_at"]
@@ -584,12 +588,19 @@ class ConventionAdmin(
         if not (self.has_add_permission(request) or self.has_change_permission(request)):
             raise PermissionDenied
         # The commune's département gives the académie: the form fills it from the answer.
-        academies = Academie.objects.filter(
-            departements__communes=request.GET.get("commune") or None
-        )
+        # Only the user's académies: another's commune or tariff is refused.
+        scoped = in_scope(Academie.objects.all(), request.user, "pk")
+        commune = request.GET.get("commune") or None
+        academies = scoped.filter(departements__communes=commune)
         try:
+            if (
+                commune is not None
+                and scope_for(request.user) is not None
+                and not academies.exists()
+            ):
+                refuse(request, f"commune {commune}")
             count = int(request.GET.get("count", "0"))
-            academie = academies.first() or Academie.objects.get(pk=request.GET.get("academie"))
+            academie = academies.first() or scoped.get(pk=request.GET.get("academie"))
         except (ValueError, Academie.DoesNotExist):
             return JsonResponse({"text": "choisissez la commune et l'année"})
         try:

@@ -9,6 +9,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.formats import number_format
 
+from communes.scope import scope_for
 from conventions import dashboard
 from conventions.dashboard_charts import funnel_chart, signatures_chart
 from conventions.dashboard_export import workbook_bytes
@@ -181,7 +182,7 @@ def campaign_dashboard(request):
         "year": year,
     }
     if year is not None:
-        campaign = dashboard.campaign(year)
+        campaign = dashboard.campaign(year, scope_for(request.user))
         links = Links(year, request.user)
         context.update(
             campaign=campaign,
@@ -204,7 +205,7 @@ def campaign_dashboard_xlsx(request):
     if year is None:
         raise Http404("Aucune année scolaire n'est enregistrée.")
     response = HttpResponse(
-        workbook_bytes(dashboard.campaign(year)),
+        workbook_bytes(dashboard.campaign(year, scope_for(request.user))),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
     response["Content-Disposition"] = f'attachment; filename="tableau-de-bord-{year.label}.xlsx"'

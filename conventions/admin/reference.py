@@ -4,10 +4,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
 from communes.admin_actions import RefusedActionMixin
+from communes.admin_scope import ScopedAdminMixin, refuse
 from communes.admin_wording import FrenchInlineMixin, FrenchWordingMixin
+from communes.models import Academie
+from communes.scope import in_scope, scope_for
 from conventions.admin.common import LongDatesMixin, admin_paths, issued_zip, pdf_response
 from conventions.models import (
     Convention,
@@ -61,13 +64,17 @@ class KeepUsedInlineMixin:
         )
 
 
-class TariffInline(KeepUsedInlineMixin, FrenchInlineMixin, admin.TabularInline):
+class TariffInline(ScopedAdminMixin, KeepUsedInlineMixin, FrenchInlineMixin, admin.TabularInline):
+    scope_path = "academie"
     model = Tariff
     extra = 0
     fields = ["academie", "rate"]
 
 
-class SignatoryInline(KeepUsedInlineMixin, FrenchInlineMixin, admin.StackedInline):
+class SignatoryInline(
+    ScopedAdminMixin, KeepUsedInlineMixin, FrenchInlineMixin, admin.StackedInline
+):
+    scope_path = "academie"
     model = Signatory
     extra = 0
     fields = ["academie", "name", "title_lines"]
@@ -95,6 +102,25 @@ class SchoolYearAdmin(RefusedActionMixin, FrenchWordingMixin, LongDatesMixin, ad
             url,
         )
 
+    def get_list_display(self, request):
+        # An agent of one académie is offered its ZIP only (the others' are a 404).
+        academies = scope_for(request.user)
+        if academies is None:
+            return super().get_list_display(request)
+        codes = list(Academie.objects.filter(pk__in=academies).values_list("code", "name"))
+
+        @admin.display(description="conventions émises (ZIP)")
+        def zip_links(obj):
+            url = reverse("admin:conventions_schoolyear_zip", args=[obj.pk])
+            return format_html_join(
+                " · ", '<a href="{}?academie={}">{}</a>', ((url, c, n) for c, n in codes)
+            )
+
+        return [
+            zip_links if name == "zip_links" else name
+            for name in super().get_list_display(request)
+        ]
+
     def zip_view(self, request, pk):
         school_year = get_object_or_404(SchoolYear, pk=pk)
         # As the conventions list's ZIP action: for those who manage conventions.
@@ -110,15 +136,22 @@ class SchoolYearAdmin(RefusedActionMixin, FrenchWordingMixin, LongDatesMixin, ad
             .select_related("school_year", "academie", "commune")
             .order_by("academie__code", "commune__insee_code")
         )
+        # Only the user's académies; asking for another's is refused.
+        conventions = in_scope(conventions, request.user, "academie")
         name = f"conventions-{school_year.label}"
         if code := request.GET.get("academie"):
+            if not in_scope(Academie.objects.filter(code=code), request.user, "pk").exists():
+                refuse(request, f"académie {code}")
             conventions = conventions.filter(academie__code=code)
             name += f"-{code}"
         return FileResponse(issued_zip(conventions), as_attachment=True, filename=f"{name}.zip")
 
 
 @admin.register(Tariff)
-class TariffAdmin(RefusedActionMixin, KeepUsedRowsMixin, FrenchWordingMixin, admin.ModelAdmin):
+class TariffAdmin(
+    ScopedAdminMixin, RefusedActionMixin, KeepUsedRowsMixin, FrenchWordingMixin, admin.ModelAdmin
+):
+    scope_path = "academie"
     list_display = ["school_year", "academie", "rate"]
     list_filter = ["school_year", "academie"]
     search_fields = ["school_year__label", "academie__name"]
@@ -126,7 +159,10 @@ class TariffAdmin(RefusedActionMixin, KeepUsedRowsMixin, FrenchWordingMixin, adm
 
 
 @admin.register(Signatory)
-class SignatoryAdmin(RefusedActionMixin, KeepUsedRowsMixin, FrenchWordingMixin, admin.ModelAdmin):
+class SignatoryAdmin(
+    ScopedAdminMixin, RefusedActionMixin, KeepUsedRowsMixin, FrenchWordingMixin, admin.ModelAdmin
+):
+    scope_path = "academie"
     list_display = ["name", "academie", "school_year", "first_title"]
     list_filter = ["school_year", "academie"]
     search_fields = ["name", "title_lines"]
@@ -139,8 +175,10 @@ class SignatoryAdmin(RefusedActionMixin, KeepUsedRowsMixin, FrenchWordingMixin, 
 
 @admin.register(ConventionTemplate)
 class ConventionTemplateAdmin(
-    RefusedActionMixin, KeepUsedRowsMixin, FrenchWordingMixin, admin.ModelAdmin
+    ScopedAdminMixin, RefusedActionMixin, KeepUsedRowsMixin, FrenchWordingMixin, admin.ModelAdmin
 ):
+    scope_path = "academie"
+    scope_shared = True
     list_display = ["name", "school_year", "academie_display"]
     list_filter = ["school_year", "academie"]
     search_fields = ["name", "body"]
@@ -180,7 +218,10 @@ class ConventionTemplateAdmin(
 
     def duplicate_view(self, request, pk):
         template = get_object_or_404(ConventionTemplate, pk=pk)
-        if not self.has_add_permission(request):
+        # A template common to both académies is copied by region agents only.
+        if not (
+            self.has_add_permission(request) and self.has_change_permission(request, template)
+        ):
             raise PermissionDenied
         if request.method != "POST":
             raise Http404

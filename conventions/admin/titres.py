@@ -10,6 +10,7 @@ from import_export.admin import ExportMixin
 from import_export.forms import ExportForm
 
 from communes.admin_actions import RefusedActionMixin
+from communes.admin_scope import ScopedAdminMixin
 from communes.admin_wording import FrenchWordingMixin
 from communes.changelists import ChangelistRowsMixin
 from conventions import billing
@@ -50,6 +51,7 @@ class CancelTitreForm(forms.Form):
 
 @admin.register(Titre)
 class TitreAdmin(
+    ScopedAdminMixin,
     RefusedActionMixin,
     FrenchWordingMixin,
     LongDatesMixin,
@@ -57,6 +59,7 @@ class TitreAdmin(
     ExportMixin,
     admin.ModelAdmin,
 ):
+    scope_path = "academie"
     long_dates = ["issue_date", "paid_on", "cancelled_at"]
     resource_classes = [TitreResource]
     formats = [TitresCSV, TitresXLSX]

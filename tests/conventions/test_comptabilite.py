@@ -5,6 +5,7 @@ import pytest
 from django.contrib.auth.models import Group
 from django.urls import reverse
 
+from communes.models import AgentScope
 from conventions import billing
 from conventions.enums import ConventionStatus, TitreStatus
 from conventions.models import Convention, Titre
@@ -17,6 +18,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def accountant(django_user_model, client):
     user = django_user_model.objects.create_user("compta", password="x", is_staff=True)
+    AgentScope.objects.create(user=user)  # the whole region
     user.groups.add(Group.objects.get(name="Comptabilité"))
     client.force_login(user)
     return client

@@ -404,3 +404,20 @@ def test_enrolled_schools_list_is_read_only(client, campaign):
         404,
     )
     assert campaign["draft"].enrollments.filter(pk=enrollment.pk).exists()
+
+
+def test_a_toulouse_agent_sees_toulouse_figures_only(client, campaign):
+    client.force_login(make_user("gestion", academie="16"))
+    text = page_text(client.get(URL))
+    assert "492,50\N{NO-BREAK SPACE}€" in text  # Toulouse's amount expected
+    assert "538,05\N{NO-BREAK SPACE}€" not in text  # the region's
+    assert "Hérault" not in text and "Montpellier" not in text
+    workbook = client.get(XLSX_URL)
+    assert workbook.status_code == 200
+    cells = {
+        str(cell.value)
+        for sheet in load_workbook(io.BytesIO(workbook.content)).worksheets
+        for row in sheet.iter_rows()
+        for cell in row
+    }
+    assert not any("Montpellier" in value or "Hérault" in value for value in cells)

@@ -3,6 +3,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 
+from communes.models import AgentScope
+
 DEMO_USERNAME = "admin"
 DEMO_PASSWORD = "entconv-demo"
 # One account per role, so that a demo shows what each person sees: (username, group or
@@ -70,4 +72,6 @@ class Command(BaseCommand):
             user.save()
         if group is not None:
             user.groups.add(group)
+            # Demo agents work for both académies (add_agent narrows a real one).
+            AgentScope.objects.get_or_create(user=user)
         return created
