@@ -28,6 +28,7 @@ from conventions.admin.common import (
     pdf_response,
     status_badge,
 )
+from conventions.admin.confirmation import ConfirmationAdminMixin
 from conventions.admin.convention_page import ConventionForm, ConventionPageMixin
 from conventions.enums import STATUS_DATE_FIELDS, ConventionStatus
 from conventions.fees import Fee
@@ -158,6 +159,7 @@ class StatusFilter(admin.SimpleListFilter):
 class ConventionAdmin(
     ReadonlyLinksFollowPermissionsMixin,
     RefusedActionMixin,
+    ConfirmationAdminMixin,
     ConventionPageMixin,
     FrenchWordingMixin,
     LongDatesMixin,
@@ -219,6 +221,7 @@ class ConventionAdmin(
         "issue_in_background",
         "download_zip",
         "send_link",
+        "send_for_confirmation",
         "regenerate_link",
         "revoke_link",
         "prepare_titres",
