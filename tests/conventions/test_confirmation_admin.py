@@ -27,7 +27,7 @@ def test_the_page_lists_the_differences_and_accepting_applies_them(seed_data, cl
     client.force_login(make_user("gestion"))
     url = reverse("admin:conventions_convention_change", args=[convention.pk])
     page = client.get(url).text
-    assert "Différences avec le brouillon" in page
+    assert "<caption>Différences avec le brouillon</caption>" in page
     assert f"<td>école retirée</td><td>{dropped.convention_label()}</td>" in page
     assert "<td>représentant</td><td>Michel COSTE</td><td>Marie DURAND</td>" in page
     assert "adresse IP 203.0.113.7" in page
