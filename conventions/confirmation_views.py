@@ -74,16 +74,14 @@ class MissingSchoolForm(forms.Form):
     )
 
 
-def page_context(convention, form, report_form, **extra):
-    offered = list(confirmations.offered_schools(convention))
-    latest = confirmations.latest_confirmation(convention)
+def page_context(convention, form, report_form, *, offered, latest, **extra):
     if form.is_bound:
         ticked = set()
         for value in form.data.getlist("ecoles"):
             with contextlib.suppress(ValueError):
                 ticked.add(int(value))
     else:
-        ticked = confirmations.initial_school_ids(convention, latest)
+        ticked = confirmations.initial_school_ids(convention, latest, offered)
     try:
         rate = convention.get_rate()
     except ValidationError:
@@ -149,7 +147,8 @@ def confirm(request, token):
                 status=409,
             )
         return issued_or_gone(request, token)
-    offered_ids = set(confirmations.offered_schools(convention).values_list("pk", flat=True))
+    offered = list(confirmations.offered_schools(convention))
+    offered_ids = {school.pk for school in offered}
     latest = confirmations.latest_confirmation(convention)
     if request.method == "POST":
         form = ConfirmationForm(request.POST, offered=offered_ids, convention=convention)
@@ -178,6 +177,8 @@ def confirm(request, token):
         convention,
         form,
         MissingSchoolForm(),
+        offered=offered,
+        latest=latest,
         just_confirmed=request.GET.get("reponse") == "ok",
         just_reported=request.GET.get("signalement") == "ok",
     )
@@ -202,8 +203,9 @@ def report_missing_school(request, token):
         else:
             return redirect(reverse("conventions:confirm", args=[token]) + "?signalement=ok")
     latest = confirmations.latest_confirmation(convention)
-    offered_ids = set(confirmations.offered_schools(convention).values_list("pk", flat=True))
-    context = page_context(convention, unbound_form(convention, offered_ids, latest), report_form)
+    offered = list(confirmations.offered_schools(convention))
+    form = unbound_form(convention, {school.pk for school in offered}, latest)
+    context = page_context(convention, form, report_form, offered=offered, latest=latest)
     return render(request, TEMPLATE, context, status=400)
 
 

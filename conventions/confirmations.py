@@ -97,11 +97,12 @@ def offered_schools(convention):
     taken_elsewhere = Enrollment.objects.filter(
         school=OuterRef("pk"), school_year=convention.school_year_id, active=True
     ).exclude(convention=convention.pk)
-    enrolled = Enrollment.objects.filter(convention=convention.pk).values("school")
+    enrolled = Enrollment.objects.filter(convention=convention.pk)
     return (
         School.objects.open()
-        .filter(Q(commune=convention.commune_id) | Q(pk__in=enrolled))
+        .filter(Q(commune=convention.commune_id) | Q(pk__in=enrolled.values("school")))
         .exclude(Exists(taken_elsewhere))
+        .annotate(in_draft=Exists(enrolled.filter(school=OuterRef("pk"))))
         .with_label_relations()
         .order_by("name")
     )
@@ -111,12 +112,15 @@ def latest_confirmation(convention):
     return convention.confirmations.order_by("-confirmed_at", "-pk").first()
 
 
-def initial_school_ids(convention, confirmation=None):
+def initial_school_ids(convention, confirmation=None, offered=None):
     """Ticked on arrival: the mairie's last answer, else the draft's schools, else those its
-    commune enrolled last year."""
+    commune enrolled last year. `offered`: offered_schools(), already read."""
     if confirmation is not None:
-        return {school.pk for school in confirmation.schools.all()}
-    enrolled = set(convention.enrollments.values_list("school", flat=True))
+        return set(confirmation.schools.values_list("pk", flat=True))
+    if offered is not None:
+        enrolled = {school.pk for school in offered if school.in_draft}
+    else:
+        enrolled = set(convention.enrollments.values_list("school", flat=True))
     if enrolled:
         return enrolled
     last_year = (
