@@ -253,3 +253,14 @@ def test_every_page_of_the_convention_shows_the_academies_contact(client, ceret)
     content = client.get(reverse("conventions:portal", args=[token])).content.decode()
     assert "ent-ecole@ac-montpellier.example" in content
     assert 'href="tel:0467914700"' in content
+
+
+def test_a_school_with_a_large_id_is_posted_as_a_plain_number(client, ceret):
+    # French formatting writes 12345 as "12 345": a checkbox's value must not be localized.
+    convention, token = ceret
+    big = SchoolFactory(pk=12345, commune=convention.commune)
+    content = client.get(confirm_url(token)).content.decode()
+    assert 'value="12345" id="ecole-12345"' in content
+    response = client.post(confirm_url(token), answer(convention, ecoles=["12345"]))
+    assert response.status_code == 302
+    assert list(SchoolConfirmation.objects.get().schools.all()) == [big]
