@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from communes.validators import validate_email_list
 from conventions import confirmations
+from conventions.enums import ConventionStatus
 from conventions.fees import Fee
 from conventions.models import Convention, hash_access_token
 from conventions.ratelimit import client_ip, limit_per_ip
@@ -221,7 +222,7 @@ def amount(request, token):
         .only("status", "school_year", "academie", "commune")
         .first()
     )
-    if found is None or found.status != confirmations.ConventionStatus.BROUILLON:
+    if found is None or found.status != ConventionStatus.BROUILLON:
         return JsonResponse({"text": ""}, status=404)
     ticked = set()
     for value in request.GET.getlist("ecoles")[:500]:

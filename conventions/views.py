@@ -206,7 +206,11 @@ def portal(request, token):
         ),
     }
     titre = context["titre"]
-    titre_state = (titre.number, titre.status, titre.amount, titre.issue_date) if titre else None
+    titre_state = (
+        (titre.number, titre.status, titre.amount, titre.issue_date, titre.paid_on)
+        if titre
+        else None
+    )
     if form is None:
         # The unbound page only depends on the convention's state: rendered once per state.
         return render_convention_page(
