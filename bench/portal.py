@@ -4,6 +4,7 @@ Measures the private convention page, its PDF download and the simulator search 
 and prints requests per second, p50, p95 and errors for each. Goal: p95 < 100 ms, no error.
 
     .venv/bin/python bench/portal.py [--seconds 30] [--clients 20] [--cached-only]
+    .venv/bin/python bench/portal.py --confirmation   # the confirmation page, GET and POST
 
 Then the same load with the page cache off (PORTAL_CACHE_SECONDS=0), side by side.
 
@@ -305,7 +306,16 @@ def main():
         action="store_true",
         help="ne pas mesurer à la suite la configuration sans cache (PORTAL_CACHE_SECONDS=0)",
     )
+    parser.add_argument(
+        "--confirmation",
+        action="store_true",
+        help="mesurer seulement la page de confirmation des écoles (GET et POST, 8 écoles)",
+    )
     args = parser.parse_args()
+    if args.confirmation:
+        import _portal_confirmation  # bench/, the script's own folder
+
+        return _portal_confirmation.main(args, sys.modules[__name__])
 
     workdir = Path(tempfile.mkdtemp(prefix="entconv-bench-portal-"))
     print(f"Préparation de la base {DB_NAME} ({COMMUNES} communes, {COMMUNES * 2} écoles)…")

@@ -21,6 +21,12 @@ class Academie(models.Model):
     signing_city = models.CharField(
         "ville de signature", max_length=100, help_text="« A Toulouse, le … »"
     )
+    # Printed on every public page of a convention: whom the mairie asks.
+    contact_address = models.TextField(
+        "adresse du service ENT-École", blank=True, help_text="affichée aux mairies"
+    )
+    contact_email = models.EmailField("e-mail du service ENT-École", blank=True)
+    contact_phone = models.CharField("téléphone du service ENT-École", max_length=30, blank=True)
 
     objects = AcademieManager()
 
@@ -34,6 +40,10 @@ class Academie(models.Model):
 
     def natural_key(self):
         return (self.code,)
+
+    @property
+    def has_contact(self):
+        return bool(self.contact_address or self.contact_email or self.contact_phone)
 
 
 class DepartementManager(models.Manager):

@@ -41,6 +41,9 @@ def convention_state(convention):
         convention.commune.insee_code,
         str(convention.school_year),
         str(convention.academie),
+        convention.academie.contact_address,
+        convention.academie.contact_email,
+        convention.academie.contact_phone,
         # Opening a replacement changes the cancelled page, not the cancelled row.
         getattr(convention, "has_replacement", None),
     )

@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from conventions import views
+from conventions import confirmation_views, views
 
 
 class TokenConverter:
@@ -22,6 +22,17 @@ urlpatterns = [
     path("simulateur/", views.simulator, name="simulator"),
     path("convention/<token:token>/", views.portal, name="portal"),
     path("convention/<token:token>/convention.pdf", views.portal_pdf, name="portal_pdf"),
+    path("convention/<token:token>/confirmation/", confirmation_views.confirm, name="confirm"),
+    path(
+        "convention/<token:token>/confirmation/montant/",
+        confirmation_views.amount,
+        name="confirm_amount",
+    ),
+    path(
+        "convention/<token:token>/confirmation/ecole-manquante/",
+        confirmation_views.report_missing_school,
+        name="report_missing_school",
+    ),
     path(
         "convention/<token:token>/convention-signee.pdf",
         views.portal_signed_pdf,

@@ -10,7 +10,7 @@ from communes.models import Commune
 from conventions.enums import ConventionStatus
 from conventions.fees import Fee
 from conventions.forms import SignedCopyForm, SimulatorForm
-from conventions.models import Convention, SchoolYear, Tariff
+from conventions.models import Convention, SchoolYear, Tariff, hash_access_token
 from conventions.portal_cache import render_convention_page, render_public_page
 from conventions.ratelimit import limit_per_ip
 from conventions.signed_copies import receive_signed_copy
@@ -125,6 +125,9 @@ PORTAL_RELATED_FIELDS = (
     "school_year__label",
     "academie__name",
     "academie__code",
+    "academie__contact_address",
+    "academie__contact_email",
+    "academie__contact_phone",
 )
 
 
@@ -169,6 +172,12 @@ def convention_gone(request):
 def portal(request, token):
     convention = get_convention(token)
     if convention is None:
+        # A draft's link asks the mairie to confirm its schools first.
+        draft = Convention.objects.filter(
+            access_token_hash=hash_access_token(token), status=ConventionStatus.BROUILLON
+        )
+        if draft.exists():
+            return redirect("conventions:confirm", token=token)
         return link_unavailable(request)
     accepts_copy = convention.can_receive_signed_copy() or convention.can_replace_signed_copy()
     if request.method == "POST" and accepts_copy:
@@ -189,7 +198,19 @@ def portal(request, token):
         "is_cancelled": convention.status == ConventionStatus.ANNULEE,
         # Say that staff were told only when someone was.
         "staff_notified": bool(settings.STAFF_NOTIFICATION_EMAILS),
+        "academie": convention.academie,
+        # Once invoiced, what the mairie owes: the titre changes apart from the convention's
+        # row, hence in the cache's variant below.
+        "titre": (
+            convention.live_titre() if convention.status == ConventionStatus.FACTUREE else None
+        ),
     }
+    titre = context["titre"]
+    titre_state = (
+        (titre.number, titre.status, titre.amount, titre.issue_date, titre.paid_on)
+        if titre
+        else None
+    )
     if form is None:
         # The unbound page only depends on the convention's state: rendered once per state.
         return render_convention_page(
@@ -197,7 +218,7 @@ def portal(request, token):
             PORTAL_TEMPLATE,
             convention,
             lambda: {**context, "form": SignedCopyForm(convention=convention)},
-            variant=(context["just_uploaded"], context["staff_notified"]),
+            variant=(context["just_uploaded"], context["staff_notified"], titre_state),
         )
     return render(request, PORTAL_TEMPLATE, {**context, "convention": convention, "form": form})
 

@@ -30,6 +30,7 @@ from conventions.admin.common import (
     pdf_response,
     status_badge,
 )
+from conventions.admin.confirmation import ConfirmationAdminMixin
 from conventions.admin.convention_page import ConventionForm, ConventionPageMixin
 from conventions.enums import STATUS_DATE_FIELDS, ConventionStatus
 from conventions.fees import Fee
@@ -161,6 +162,7 @@ class ConventionAdmin(
     ScopedAdminMixin,
     ReadonlyLinksFollowPermissionsMixin,
     RefusedActionMixin,
+    ConfirmationAdminMixin,
     ConventionPageMixin,
     FrenchWordingMixin,
     LongDatesMixin,
@@ -223,6 +225,7 @@ class ConventionAdmin(
         "issue_in_background",
         "download_zip",
         "send_link",
+        "send_for_confirmation",
         "regenerate_link",
         "revoke_link",
         "prepare_titres",

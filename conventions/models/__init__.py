@@ -1,6 +1,7 @@
 # One module per part of the domain; the names are re-exported so that imports (and the
 # migrations' references) stay `conventions.models.X`.
 from conventions.models.batches import IssuingBatch
+from conventions.models.confirmations import MissingSchoolReport, SchoolConfirmation
 from conventions.models.conventions import (
     FROZEN_FIELDS,
     SNAPSHOT_FIELDS,
@@ -29,6 +30,8 @@ __all__ = [
     "ConventionTemplate",
     "Enrollment",
     "IssuingBatch",
+    "MissingSchoolReport",
+    "SchoolConfirmation",
     "SchoolYear",
     "Signatory",
     "Tariff",

@@ -1,0 +1,334 @@
+"""The mairie confirms its schools before issuing: sending the draft's private link, recording
+the answer, and staff accepting it into the draft."""
+
+import datetime
+import secrets
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from communes.validators import split_emails
+from conventions.access_links import portal_url
+from conventions.enums import ConventionStatus
+from conventions.models import (
+    Convention,
+    Enrollment,
+    MissingSchoolReport,
+    SchoolConfirmation,
+    hash_access_token,
+)
+from schools.enums import SchoolStatus
+from schools.models import School
+
+# A mairie may signal this many missing schools per convention and day; beyond, staff would
+# be flooded by one link.
+MISSING_SCHOOL_REPORTS_PER_DAY = 5
+
+
+def not_a_draft_error(convention):
+    return ValidationError(
+        "La convention %(reference)s est déjà %(status)s : la liste des écoles ne peut plus "
+        "être modifiée depuis ce lien. Écrivez au service ENT-École de votre académie.",
+        code="not_a_draft",
+        params={"reference": convention.reference, "status": convention.get_status_display()},
+    )
+
+
+def draft_for_token(token):
+    """The draft a confirmation link opens, or None."""
+    return (
+        Convention.objects.filter(
+            access_token_hash=hash_access_token(token), status=ConventionStatus.BROUILLON
+        )
+        .select_related("collectivite", "commune__departement", "school_year", "academie")
+        .first()
+    )
+
+
+def send_for_confirmation(convention):
+    """E-mail the draft's private link to the collectivité, asking it to confirm its schools.
+
+    A new link each time, as for the issued convention's: the previous one stops working.
+    """
+    if convention.status != ConventionStatus.BROUILLON:
+        raise not_a_draft_error(convention)
+    recipients = convention.collectivite.email_list()
+    if not recipients:
+        raise ValidationError(
+            "La collectivité %(name)s n'a aucune adresse e-mail de contact : ajoutez-en une "
+            "avant de lui demander de confirmer ses écoles.",
+            code="no_recipient",
+            params={"name": convention.collectivite},
+        )
+    with transaction.atomic():
+        token = secrets.token_urlsafe(32)
+        now = timezone.now()
+        convention.access_token_hash = hash_access_token(token)
+        convention.link_created_at = now
+        convention.link_sent_at = now
+        convention.save(update_fields=["access_token_hash", "link_created_at", "link_sent_at"])
+        url = portal_url(token)
+        body = render_to_string(
+            "conventions/email/confirmation_request.txt", {"convention": convention, "url": url}
+        )
+        # Sent inside the transaction: a refused e-mail records no link.
+        EmailMessage(
+            subject=(
+                f"Convention ENT-École {convention.school_year} – {convention.commune.name} : "
+                "écoles à confirmer"
+            ),
+            body=body,
+            to=recipients,
+        ).send()
+    return url
+
+
+# What the mairie sees ---------------------------------------------------------------------
+
+
+def offered_schools(convention):
+    """The open schools the mairie may tick: its commune's, and any the draft already enrolls,
+    except those another live convention of the year enrolls."""
+    taken_elsewhere = Enrollment.objects.filter(
+        school=OuterRef("pk"), school_year=convention.school_year_id, active=True
+    ).exclude(convention=convention.pk)
+    enrolled = Enrollment.objects.filter(convention=convention.pk)
+    return (
+        School.objects.open()
+        .filter(Q(commune=convention.commune_id) | Q(pk__in=enrolled.values("school")))
+        .exclude(Exists(taken_elsewhere))
+        .annotate(in_draft=Exists(enrolled.filter(school=OuterRef("pk"))))
+        .with_label_relations()
+        .order_by("name")
+    )
+
+
+def latest_confirmation(convention):
+    return convention.confirmations.order_by("-confirmed_at", "-pk").first()
+
+
+def initial_school_ids(convention, confirmation=None, offered=None):
+    """Ticked on arrival: the mairie's last answer, else the draft's schools, else those its
+    commune enrolled last year. `offered`: offered_schools(), already read."""
+    if confirmation is not None:
+        return set(confirmation.schools.values_list("pk", flat=True))
+    if offered is not None:
+        enrolled = {school.pk for school in offered if school.in_draft}
+    else:
+        enrolled = set(convention.enrollments.values_list("school", flat=True))
+    if enrolled:
+        return enrolled
+    last_year = (
+        Convention.objects.filter(commune=convention.commune_id)
+        .exclude(pk=convention.pk)
+        .exclude(status=ConventionStatus.ANNULEE)
+        .filter(school_year__label__lt=convention.school_year.label)
+        .order_by("-school_year__label")
+        .first()
+    )
+    if last_year is None:
+        return set()
+    return set(last_year.enrollments.values_list("school", flat=True))
+
+
+def school_choice_error(convention, posted_ids, offered_ids):
+    """Why some posted schools cannot be ticked (None when all can)."""
+    unknown = [pk for pk in posted_ids if pk not in offered_ids]
+    if not unknown:
+        return None
+    schools = list(School.objects.filter(pk__in=unknown[:20]).select_related("commune"))
+    closed = [school for school in schools if school.status == SchoolStatus.FERME]
+    if closed:
+        return ValidationError(
+            "L'école %(school)s est fermée : elle ne peut pas être inscrite.",
+            code="closed_school",
+            params={"school": closed[0]},
+        )
+    named = ", ".join(str(school) for school in schools[:5]) or "inconnue"
+    return ValidationError(
+        "Cette école n'est pas proposée pour la convention de %(commune)s (%(schools)s) : "
+        "cochez seulement les écoles de la liste.",
+        code="foreign_school",
+        params={"commune": convention.commune.name, "schools": named},
+    )
+
+
+# Differences ------------------------------------------------------------------------------
+
+
+def differences(convention, *, schools, representative_name, representative_title, emails):
+    """What an answer changes in the draft (and in its collectivité): {} when nothing."""
+    enrolled = {
+        enrollment.school
+        for enrollment in convention.enrollments.select_related("school__commune__departement")
+    }
+    chosen = set(schools)
+    changes = {}
+    if added := sorted(chosen - enrolled, key=lambda s: s.name):
+        changes["added"] = [school.convention_label() for school in added]
+    if removed := sorted(enrolled - chosen, key=lambda s: s.name):
+        changes["removed"] = [school.convention_label() for school in removed]
+    collectivite = convention.collectivite
+    for field, new in (
+        ("representative_name", representative_name),
+        ("representative_title", representative_title),
+    ):
+        old = getattr(collectivite, field)
+        if old != new:
+            changes[field] = [old, new]
+    old_emails = collectivite.email_list()
+    if old_emails != split_emails(emails):
+        changes["emails"] = [old_emails, split_emails(emails)]
+    return changes
+
+
+def pending_differences(confirmation):
+    """What accepting this answer would still change in the draft today."""
+    return differences(
+        confirmation.convention,
+        schools=list(confirmation.schools.select_related("commune__departement")),
+        representative_name=confirmation.representative_name,
+        representative_title=confirmation.representative_title,
+        emails=confirmation.emails,
+    )
+
+
+# Writing ----------------------------------------------------------------------------------
+
+
+def locked_draft(convention_pk):
+    # The row's lock orders two answers posted at once; the second then sees the first.
+    convention = (
+        Convention.objects.select_for_update(of=("self",))
+        .select_related("collectivite", "commune__departement", "school_year", "academie")
+        .get(pk=convention_pk)
+    )
+    if convention.status != ConventionStatus.BROUILLON:
+        raise not_a_draft_error(convention)
+    return convention
+
+
+def record_confirmation(
+    convention,
+    *,
+    school_ids,
+    representative_name,
+    representative_title,
+    emails,
+    confirmed_by,
+    ip_address,
+    seen_confirmation_id,
+):
+    """Record the mairie's answer; refused (nothing written) when the convention was issued
+    meanwhile, when another answer came in since the page was shown, or for a school it may
+    not tick."""
+    with transaction.atomic():
+        convention = locked_draft(convention.pk)
+        latest = latest_confirmation(convention)
+        if (latest.pk if latest else 0) != (seen_confirmation_id or 0):
+            raise ValidationError(
+                "Une autre réponse a été enregistrée pour cette convention pendant que vous "
+                "remplissiez la page : rechargez-la, vérifiez-la et confirmez de nouveau.",
+                code="stale_confirmation",
+            )
+        offered = {school.pk: school for school in offered_schools(convention)}
+        if error := school_choice_error(convention, school_ids, offered):
+            raise error
+        schools = [offered[pk] for pk in school_ids]
+        if not schools:
+            raise ValidationError("Cochez au moins une école.", code="no_school")
+        confirmation = SchoolConfirmation.objects.create(
+            convention=convention,
+            representative_name=representative_name,
+            representative_title=representative_title,
+            emails=", ".join(split_emails(emails)),
+            confirmed_by=confirmed_by,
+            ip_address=ip_address or None,
+            changes=differences(
+                convention,
+                schools=schools,
+                representative_name=representative_name,
+                representative_title=representative_title,
+                emails=emails,
+            ),
+        )
+        confirmation.schools.set(schools)
+    return confirmation
+
+
+def accept_confirmation(confirmation, user):
+    """The mairie's answer becomes the draft's schools and its collectivité's representative
+    and e-mail addresses."""
+    with transaction.atomic():
+        convention = locked_draft(confirmation.convention_id)
+        latest = latest_confirmation(convention)
+        if latest is None or latest.pk != confirmation.pk:
+            raise ValidationError(
+                "La mairie a envoyé une réponse plus récente : rechargez la page.",
+                code="stale_confirmation",
+            )
+        chosen = {school.pk: school for school in confirmation.schools.all()}
+        offered = {school.pk for school in offered_schools(convention)}
+        if error := school_choice_error(convention, list(chosen), offered):
+            raise error
+        convention.enrollments.exclude(school__in=chosen).delete()
+        enrolled = set(convention.enrollments.values_list("school", flat=True))
+        Enrollment.objects.bulk_create(
+            Enrollment(
+                convention=convention, school=school, school_year_id=convention.school_year_id
+            )
+            for pk, school in chosen.items()
+            if pk not in enrolled
+        )
+        collectivite = convention.collectivite
+        collectivite.representative_name = confirmation.representative_name
+        collectivite.representative_title = confirmation.representative_title
+        collectivite.emails = confirmation.emails
+        collectivite.save(update_fields=["representative_name", "representative_title", "emails"])
+        confirmation.accepted_at = timezone.now()
+        confirmation.accepted_by = user
+        confirmation.save(update_fields=["accepted_at", "accepted_by"])
+    return confirmation
+
+
+def reports_today(convention):
+    start = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+    return convention.missing_school_reports.filter(
+        reported_at__gte=start, reported_at__lt=start + datetime.timedelta(days=1)
+    ).count()
+
+
+def report_missing_school(convention, text, ip_address):
+    """Tell staff of a school the mairie cannot find; never creates a school."""
+    with transaction.atomic():
+        convention = locked_draft(convention.pk)
+        if reports_today(convention) >= MISSING_SCHOOL_REPORTS_PER_DAY:
+            raise ValidationError(
+                "Vous avez déjà signalé %(count)s écoles manquantes aujourd'hui pour cette "
+                "convention : le service ENT-École vous recontactera. Réessayez demain si "
+                "besoin.",
+                code="too_many_reports",
+                params={"count": MISSING_SCHOOL_REPORTS_PER_DAY},
+            )
+        report = MissingSchoolReport.objects.create(
+            convention=convention, text=text, ip_address=ip_address or None
+        )
+        if settings.STAFF_NOTIFICATION_EMAILS:
+            body = render_to_string(
+                "conventions/email/missing_school.txt",
+                {"convention": convention, "report": report},
+            )
+            EmailMessage(
+                subject=(
+                    f"École manquante signalée – {convention.commune.name} "
+                    f"{convention.school_year}"
+                ),
+                body=body,
+                to=settings.STAFF_NOTIFICATION_EMAILS,
+            ).send()
+    return report
