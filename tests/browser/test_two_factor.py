@@ -143,7 +143,24 @@ def test_a_superuser_resets_a_lost_phone(page, live_server, transactional_db):
     expect(page.get_by_role("heading", name="Activer la double authentification")).to_be_visible()
 
 
-def test_optional_in_the_demo(page, live_server, transactional_db, settings):
+def test_optional_in_the_demo_and_activated_by_choice(
+    page, live_server, transactional_db, settings
+):
     settings.OTP_REQUIRED = False
-    enter_password(page, live_server, make_user("gestion"))
+    user = make_user("gestion")
+    enter_password(page, live_server, user)
+    expect_admin(page)
+
+    page.get_by_role("link", name="Activer la double authentification").click()
+    key = base64.b32decode("".join(page.locator("#two-factor-secret").inner_text().split()))
+    page.get_by_label("Code à 6 chiffres").fill(code_for(key))
+    page.get_by_role("button", name="Activer").click()
+    page.get_by_role("link", name="J'ai noté mes codes : continuer").click()
+    expect_admin(page)
+    expect(page.get_by_role("link", name="Activer la double authentification")).to_have_count(0)
+
+    # Activated: from now on this account gives its code.
+    log_out(page)
+    enter_password(page, live_server, user)
+    enter_code(page, code_for(key, step=1))
     expect_admin(page)
