@@ -10,7 +10,6 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django_otp import login as otp_login
-from django_otp import user_has_device
 from django_otp.plugins.otp_static.models import StaticDevice
 
 from conventions.ratelimit import (
@@ -90,7 +89,7 @@ def refuse_code(request, form):
 def verify(request):
     if not two_factor.second_factor_needed(request.user):
         return redirect(next_url(request))
-    if not user_has_device(request.user):
+    if not two_factor.has_second_factor(request.user):
         return redirect(f"{reverse('two_factor_enrol')}?{two_factor.next_query(request)}")
     form = CodeForm(request.POST or None)
     if request.method == "POST":
@@ -114,7 +113,7 @@ def verify(request):
 
 @staff_session
 def enrol(request):
-    if user_has_device(request.user):
+    if two_factor.has_second_factor(request.user):
         # Replacing an application goes through a reset by a superuser (README).
         if request.user.is_verified():
             return redirect("admin:index")
