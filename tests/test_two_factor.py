@@ -217,3 +217,17 @@ def test_only_superusers_see_the_devices(client, role):
     client.post(VERIFY, {"code": code(device)})
     assert client.get("/admin/otp_totp/totpdevice/").status_code == 403
     assert "Double authentification" not in client.get("/admin/").content.decode()
+
+
+@pytest.mark.parametrize("required", [False, True])
+def test_the_demo_accounts_say_whether_a_code_is_asked(settings, required):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    settings.DEBUG = True
+    settings.OTP_REQUIRED = required
+    out = StringIO()
+    call_command("ensure_demo_admin", stdout=out)
+    expected = "obligatoire (OTP_REQUIRED=1)" if required else "facultative (OTP_REQUIRED=0)"
+    assert f"Double authentification {expected}" in out.getvalue()
