@@ -231,3 +231,12 @@ def test_the_demo_accounts_say_whether_a_code_is_asked(settings, required):
     call_command("ensure_demo_admin", stdout=out)
     expected = "obligatoire (OTP_REQUIRED=1)" if required else "facultative (OTP_REQUIRED=0)"
     assert f"Double authentification {expected}" in out.getvalue()
+
+
+@pytest.mark.parametrize(("value", "refused"), [(None, False), ("1", False), ("0", True)])
+def test_production_requires_the_second_factor_by_default(tmp_path, value, refused):
+    from tests.test_deploy_checks import check_deploy
+
+    result = check_deploy(tmp_path, OTP_REQUIRED=value)
+    assert ("entconv.E006" in result.stdout + result.stderr) is refused
+    assert (result.returncode != 0) is refused
