@@ -13,6 +13,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp.qr import write_qrcode_image
@@ -47,12 +48,16 @@ class SecondFactorMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if second_factor_needed(request.user):
-            if request.path.startswith(reverse("admin:index")):
-                if request.path not in open_paths():
-                    return redirect(f"{code_page(request.user)}?{next_query(request)}")
-            else:
-                request.user = AnonymousUser()
+        if request.path.startswith(reverse("admin:index")):
+            if second_factor_needed(request.user) and request.path not in open_paths():
+                return redirect(f"{code_page(request.user)}?{next_query(request)}")
+        else:
+            # Elsewhere the half-open session is nobody's. Lazy: a page that never reads
+            # request.user (the public, cached ones) must not read the session either.
+            user = request.user
+            request.user = SimpleLazyObject(
+                lambda: AnonymousUser() if second_factor_needed(user) else user
+            )
         return self.get_response(request)
 
 
