@@ -24,6 +24,8 @@ from django.db import close_old_connections, connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.urls import reverse  # noqa: E402
+from django_otp import DEVICE_ID_SESSION_KEY  # noqa: E402
+from django_otp.plugins.otp_totp.models import TOTPDevice  # noqa: E402
 
 from communes.models import Academie, AgentScope  # noqa: E402
 from conventions.models import Convention, SchoolYear, Tariff  # noqa: E402
@@ -90,6 +92,11 @@ def main():
 def measure(who, user, convention):
     client = Client(HTTP_HOST="127.0.0.1")
     client.force_login(user)
+    # A session that gave its second-factor code, as every staff session in production.
+    device = TOTPDevice.objects.create(user=user, name="bench", confirmed=True)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
     pages = {
         "conventions (liste)": reverse("admin:conventions_convention_changelist"),
         "écoles (liste)": reverse("admin:schools_school_changelist"),

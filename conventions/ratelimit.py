@@ -86,11 +86,62 @@ def limit_per_ip(scope, period=60):
     return decorator
 
 
+def login_failure_keys(request, username):
+    # Hashed: a cache key must not carry spaces or control characters.
+    account = hashlib.sha256(username.strip().casefold().encode()).hexdigest()
+    return {
+        "address": f"login-failures:ip:{client_ip(request)}",
+        "account": f"login-failures:user:{account}",
+    }
+
+
+def login_lockout(request, username):
+    """The 429 answer when the address or the account is locked out, else None."""
+    keys = login_failure_keys(request, username)
+    period = settings.ADMIN_LOGIN_LOCKOUT_SECONDS
+    counts = cache.get_many(keys.values())
+    if counts.get(keys["address"], 0) >= settings.ADMIN_LOGIN_MAX_FAILURES:
+        return too_many_requests(
+            period,
+            f"Trop d'échecs de connexion depuis votre adresse : réessayez dans "
+            f"{period // 60} minutes.",
+        )
+    if counts.get(keys["account"], 0) >= settings.ADMIN_LOGIN_MAX_FAILURES:
+        return too_many_requests(
+            period,
+            f"Trop d'échecs de connexion pour ce compte : il est bloqué, réessayez dans "
+            f"{period // 60} minutes.",
+        )
+    return None
+
+
+def count_login_failure(request, username, user=None):
+    """One more failed password or code; the failures so far of the address and account."""
+    from entconv.security_events import record_login_event
+
+    period = settings.ADMIN_LOGIN_LOCKOUT_SECONDS
+    counts = []
+    for key in login_failure_keys(request, username).values():
+        counts.append(hit(key, period))
+        # A cache without its own incr() (the database cache) writes the count back with
+        # the default timeout (5 minutes): the lock-out lasts its full period after the
+        # last failure whatever the cache.
+        cache.touch(key, period)
+    if max(counts) == settings.ADMIN_LOGIN_MAX_FAILURES:
+        record_login_event("locked_out", user or username, client_ip(request))
+    return counts
+
+
+def clear_login_failures(request, username):
+    cache.delete_many(login_failure_keys(request, username).values())
+
+
 class AdminLoginLockoutMiddleware:
     """Lock the admin login after repeated failures, for the address and for the account.
 
     Per address only, one could try passwords on one account from many addresses; per
-    account only, one could try one password on every account.
+    account only, one could try one password on every account. A wrong second-factor code
+    counts as a failure too (entconv/two_factor_views.py).
     """
 
     def __init__(self, get_response):
@@ -99,32 +150,24 @@ class AdminLoginLockoutMiddleware:
     def __call__(self, request):
         if request.method != "POST" or request.path != reverse("admin:login"):
             return self.get_response(request)
-        username = request.POST.get("username", "").strip().casefold()
-        # Hashed: a cache key must not carry spaces or control characters.
-        account = hashlib.sha256(username.encode()).hexdigest()
-        keys = {
-            "address": f"login-failures:ip:{client_ip(request)}",
-            "account": f"login-failures:user:{account}",
-        }
-        period = settings.ADMIN_LOGIN_LOCKOUT_SECONDS
-        counts = cache.get_many(keys.values())
-        if counts.get(keys["address"], 0) >= settings.ADMIN_LOGIN_MAX_FAILURES:
-            return too_many_requests(
-                period,
-                f"Trop d'échecs de connexion depuis votre adresse : réessayez dans "
-                f"{period // 60} minutes.",
-            )
-        if counts.get(keys["account"], 0) >= settings.ADMIN_LOGIN_MAX_FAILURES:
-            return too_many_requests(
-                period,
-                f"Trop d'échecs de connexion pour ce compte : il est bloqué, réessayez dans "
-                f"{period // 60} minutes.",
-            )
+        from entconv.security_events import record_login_event
+        from entconv.two_factor import second_factor_needed
+
+        username = request.POST.get("username", "")
+        locked = login_lockout(request, username)
+        if locked is not None:
+            return locked
         response = self.get_response(request)
         # The login view redirects on success and shows the form again on failure.
         if response.status_code == 200:
-            for key in keys.values():
-                hit(key, period)
+            record_login_event("password_failed", username.strip(), client_ip(request))
+            count_login_failure(request, username)
         elif response.status_code == 302:
-            cache.delete_many(keys.values())
+            if second_factor_needed(request.user):
+                # Only the code completes the login: the failures counted so far stay, or
+                # a stolen password would buy fresh tries at the code after each login.
+                record_login_event("password_accepted", request.user, client_ip(request))
+            else:
+                record_login_event("logged_in", request.user, client_ip(request))
+                clear_login_failures(request, username)
         return response

@@ -94,3 +94,17 @@ def check_request_body_limit(app_configs, **kwargs):
             id="entconv.E004",
         )
     ]
+
+
+@register(Tags.security, deploy=True)
+def check_second_factor_required(app_configs, **kwargs):
+    if settings.DEBUG or settings.OTP_REQUIRED:
+        return []
+    return [
+        Error(
+            "OTP_REQUIRED=0 : un mot de passe volé suffirait à ouvrir l'administration.",
+            hint="Retirez OTP_REQUIRED de l'environnement (obligatoire par défaut quand "
+            "DEBUG=0) ou mettez OTP_REQUIRED=1.",
+            id="entconv.E006",
+        )
+    ]

@@ -38,6 +38,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "import_export",
+    "django_otp",
+    "entconv.two_factor_apps.TOTPConfig",
+    "entconv.two_factor_apps.StaticConfig",
     "entconv.apps.TasksDatabaseConfig",
     "communes",
     "schools",
@@ -53,6 +56,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "entconv.two_factor.SecondFactorMiddleware",
     "entconv.middleware.RequestBodyLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -213,6 +218,15 @@ TRUSTED_PROXIES = env("TRUSTED_PROXIES")
 # Failed admin logins lock out the address and the account (conventions/ratelimit.py).
 ADMIN_LOGIN_MAX_FAILURES = 5
 ADMIN_LOGIN_LOCKOUT_SECONDS = 15 * 60
+
+# Second factor (entconv/two_factor.py): after the password, every staff login asks for a code
+# from an authenticator application (TOTP) or a single-use backup code. Optional in
+# development: only those who activated it are asked.
+OTP_REQUIRED = env.bool("OTP_REQUIRED", default=not DEBUG)
+OTP_TOTP_ISSUER = "ENT-École conventions"
+# One policy for wrong codes: the lock-out above, rather than django-otp's doubling delays.
+OTP_TOTP_THROTTLE_FACTOR = 0
+OTP_STATIC_THROTTLE_FACTOR = 0
 
 # Request bodies larger than this are refused (413) before being read: the signed copy weighs
 # 10 MB at most. Staff sessions may send the imports' files (entconv/middleware.py). The

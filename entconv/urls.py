@@ -3,6 +3,7 @@ from django.urls import include, path
 
 from conventions import agent_views
 from conventions.admin.dashboard import campaign_dashboard, campaign_dashboard_xlsx
+from entconv import two_factor_views
 
 admin.site.site_header = "ENT-École — conventions"
 admin.site.site_title = "ENT-École — conventions"
@@ -31,6 +32,9 @@ urlpatterns = [
         agent_views.PasswordChosenView.as_view(),
         name="agent_password_done",
     ),
+    # Before admin.site.urls, whose catch-all would take them.
+    path("admin/verification/", two_factor_views.verify, name="two_factor_verify"),
+    path("admin/double-authentification/", two_factor_views.enrol, name="two_factor_enrol"),
     path("admin/", admin.site.urls),
     path("", include("conventions.urls")),
 ]

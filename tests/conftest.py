@@ -57,3 +57,11 @@ def empty_cache():
     from django.core.cache import cache
 
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def second_factor_optional(settings):
+    # Tests run with DEBUG=0, where every staff login asks for a code: the tests of everything
+    # else log in with the password alone, as in the demo. The second factor's own tests
+    # (test_two_factor.py, browser/test_two_factor.py) require it again.
+    settings.OTP_REQUIRED = False

@@ -142,3 +142,34 @@ def test_a_spoofed_header_does_not_reset_the_portal_limit(client, seed_data, set
         for n in range(settings.PORTAL_RATE_LIMIT + 1)
     ]
     assert statuses == [200] * settings.PORTAL_RATE_LIMIT + [429]
+
+
+def test_the_lock_out_lasts_its_period_with_the_database_cache(client, staff, settings):
+    # The database cache's incr() writes the count back with the cache's default timeout
+    # (5 minutes): the lock-out ended 10 minutes early in production.
+    from datetime import UTC, datetime
+
+    from django.core.management import call_command
+    from django.db import connection
+    from django.utils import timezone
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "test_lockout_cache",
+        }
+    }
+    call_command("createcachetable", verbosity=0)
+    for _ in range(settings.ADMIN_LOGIN_MAX_FAILURES):
+        client.post(reverse("admin:login"), {"username": "admin", "password": "mauvais"})
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT expires FROM test_lockout_cache")
+        expiries = [row[0] for row in cursor.fetchall()]
+    assert len(expiries) == 2  # the address and the account
+    for expires in expiries:
+        if isinstance(expires, str):
+            expires = datetime.fromisoformat(expires)
+        if timezone.is_naive(expires):
+            expires = expires.replace(tzinfo=UTC)
+        remaining = (expires - timezone.now()).total_seconds()
+        assert remaining > settings.ADMIN_LOGIN_LOCKOUT_SECONDS - 60

@@ -47,6 +47,15 @@ class Command(BaseCommand):
             if not self.ensure_account(username, group_name):
                 kept.append(username)
             lines.append(f"  {username:<14}{DEMO_PASSWORD:<15}{role}")
+        if settings.OTP_REQUIRED:
+            lines.append(
+                "  Double authentification obligatoire (OTP_REQUIRED=1) : chaque compte "
+                "l'active à sa première connexion."
+            )
+        else:
+            lines.append(
+                "  Double authentification facultative (OTP_REQUIRED=0) : le mot de passe suffit."
+            )
         if len(kept) == 1:
             lines.append(f"  Compte déjà existant, mot de passe inchangé : {kept[0]}")
         elif kept:
