@@ -1,5 +1,6 @@
 from django.contrib import admin
 from import_export.formats.base_formats import CSV, XLSX
+from simple_history.admin import SimpleHistoryAdmin
 
 from communes.admin_actions import RefusedActionMixin
 from communes.admin_import import ReportedImportMixin
@@ -49,7 +50,7 @@ class CollectiviteAdmin(
     FrenchWordingMixin,
     ChangelistRowsMixin,
     ReportedImportMixin,
-    admin.ModelAdmin,
+    SimpleHistoryAdmin,
 ):
     feminine = True
     form = CollectiviteForm
@@ -84,3 +85,7 @@ class CollectiviteAdmin(
     @admin.display(description="communes couvertes")
     def communes_covered(self, obj):
         return ", ".join(commune.name for commune in obj.communes.all())
+
+
+# The journal's read-only page.
+import communes.admin_journal  # noqa: E402, F401

@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import Q
 
 from communes.enums import CollectiviteKind
+from communes.history import AuditedHistory
 from communes.validators import split_emails, validate_email_list, validate_siret
 
 
@@ -207,6 +208,7 @@ class Collectivite(models.Model):
     )
 
     objects = CollectiviteManager()
+    history = AuditedHistory(m2m_fields=["communes"])
 
     class Meta:
         verbose_name = "collectivité"
@@ -228,3 +230,7 @@ class Collectivite(models.Model):
 
     def full_address(self):
         return f"{self.address}, {self.postal_code} {self.city}"
+
+
+# The journal's model lives beside its writing and checking code.
+from communes.journal import JournalEntry  # noqa: E402, F401

@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "import_export",
+    "simple_history",
     "entconv.apps.TasksDatabaseConfig",
     "communes",
     "schools",
@@ -53,11 +54,16 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Keeps the request so that history rows and journal entries name their author.
+    "simple_history.middleware.HistoryRequestMiddleware",
     "entconv.middleware.RequestBodyLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "conventions.ratelimit.AdminLoginLockoutMiddleware",
 ]
+
+# History is read, never replayed: an issued convention is never reverted from it.
+SIMPLE_HISTORY_REVERT_DISABLED = True
 
 ROOT_URLCONF = "entconv.urls"
 

@@ -10,6 +10,7 @@ from django.template.defaultfilters import pluralize
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
+from simple_history.admin import SimpleHistoryAdmin
 
 from communes.admin_actions import RefusedActionMixin
 from communes.admin_links import ReadonlyLinksFollowPermissionsMixin
@@ -29,6 +30,7 @@ from conventions.admin.common import (
     status_badge,
 )
 from conventions.admin.convention_page import ConventionForm, ConventionPageMixin
+from conventions.admin.history import ConventionHistoryMixin
 from conventions.enums import STATUS_DATE_FIELDS, ConventionStatus
 from conventions.fees import Fee
 from conventions.issuing import cancel_and_replace, issue, issued_pdf
@@ -162,7 +164,8 @@ class ConventionAdmin(
     FrenchWordingMixin,
     LongDatesMixin,
     ChangelistRowsMixin,
-    admin.ModelAdmin,
+    ConventionHistoryMixin,
+    SimpleHistoryAdmin,
 ):
     form = ConventionForm
     feminine = True
@@ -202,6 +205,7 @@ class ConventionAdmin(
         "status",
         "fee_display",
         "timeline",
+        "event_timeline",
         "cancel_reason",
         "issued_school_labels_display",
         "issued_signatory_display",
@@ -252,7 +256,7 @@ class ConventionAdmin(
                 ]
             },
         ),
-        ("Suivi", {"fields": ["status", "timeline", "cancel_reason"]}),
+        ("Suivi", {"fields": ["status", "timeline", "cancel_reason", "event_timeline"]}),
         (
             "Lien privé de la collectivité",
             {"fields": ["link_state", "link_created_at", "link_sent_at"]},

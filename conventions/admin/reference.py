@@ -5,6 +5,7 @@ from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.html import format_html
+from simple_history.admin import SimpleHistoryAdmin
 
 from communes.admin_actions import RefusedActionMixin
 from communes.admin_wording import FrenchInlineMixin, FrenchWordingMixin
@@ -118,7 +119,7 @@ class SchoolYearAdmin(RefusedActionMixin, FrenchWordingMixin, LongDatesMixin, ad
 
 
 @admin.register(Tariff)
-class TariffAdmin(RefusedActionMixin, KeepUsedRowsMixin, FrenchWordingMixin, admin.ModelAdmin):
+class TariffAdmin(RefusedActionMixin, KeepUsedRowsMixin, FrenchWordingMixin, SimpleHistoryAdmin):
     list_display = ["school_year", "academie", "rate"]
     list_filter = ["school_year", "academie"]
     search_fields = ["school_year__label", "academie__name"]
@@ -126,7 +127,9 @@ class TariffAdmin(RefusedActionMixin, KeepUsedRowsMixin, FrenchWordingMixin, adm
 
 
 @admin.register(Signatory)
-class SignatoryAdmin(RefusedActionMixin, KeepUsedRowsMixin, FrenchWordingMixin, admin.ModelAdmin):
+class SignatoryAdmin(
+    RefusedActionMixin, KeepUsedRowsMixin, FrenchWordingMixin, SimpleHistoryAdmin
+):
     list_display = ["name", "academie", "school_year", "first_title"]
     list_filter = ["school_year", "academie"]
     search_fields = ["name", "title_lines"]
@@ -139,7 +142,7 @@ class SignatoryAdmin(RefusedActionMixin, KeepUsedRowsMixin, FrenchWordingMixin, 
 
 @admin.register(ConventionTemplate)
 class ConventionTemplateAdmin(
-    RefusedActionMixin, KeepUsedRowsMixin, FrenchWordingMixin, admin.ModelAdmin
+    RefusedActionMixin, KeepUsedRowsMixin, FrenchWordingMixin, SimpleHistoryAdmin
 ):
     list_display = ["name", "school_year", "academie_display"]
     list_filter = ["school_year", "academie"]
