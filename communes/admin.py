@@ -1,8 +1,8 @@
 from django.contrib import admin
 from import_export.formats.base_formats import CSV, XLSX
-from simple_history.admin import SimpleHistoryAdmin
 
 from communes.admin_actions import RefusedActionMixin
+from communes.admin_history import HistoryAdmin
 from communes.admin_import import ReportedImportMixin
 from communes.admin_wording import FrenchInlineMixin, FrenchWordingMixin
 from communes.changelists import ChangelistRowsMixin
@@ -50,7 +50,7 @@ class CollectiviteAdmin(
     FrenchWordingMixin,
     ChangelistRowsMixin,
     ReportedImportMixin,
-    SimpleHistoryAdmin,
+    HistoryAdmin,
 ):
     feminine = True
     form = CollectiviteForm

@@ -2,9 +2,9 @@ from django import forms
 from django.contrib import admin
 from import_export.formats.base_formats import CSV
 from import_export.resources import Resource
-from simple_history.admin import SimpleHistoryAdmin
 
 from communes.admin_actions import RefusedActionMixin
+from communes.admin_history import HistoryAdmin
 from communes.admin_import import (
     PREVIEW_LIMIT,
     ReportedConfirmForm,
@@ -50,7 +50,7 @@ class SchoolAdmin(
     FrenchWordingMixin,
     ChangelistRowsMixin,
     ReportedImportMixin,
-    SimpleHistoryAdmin,
+    HistoryAdmin,
 ):
     feminine = True
     list_display = ["uai", "name", "kind", "sector", "commune", "departement", "status"]

@@ -10,9 +10,9 @@ from django.template.defaultfilters import pluralize
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
-from simple_history.admin import SimpleHistoryAdmin
 
 from communes.admin_actions import RefusedActionMixin
+from communes.admin_history import HistoryAdmin
 from communes.admin_links import ReadonlyLinksFollowPermissionsMixin
 from communes.admin_wording import FrenchInlineMixin, FrenchWordingMixin
 from communes.changelists import ChangelistRowsMixin, SortedIdsPaginator
@@ -165,7 +165,7 @@ class ConventionAdmin(
     LongDatesMixin,
     ChangelistRowsMixin,
     ConventionHistoryMixin,
-    SimpleHistoryAdmin,
+    HistoryAdmin,
 ):
     form = ConventionForm
     feminine = True

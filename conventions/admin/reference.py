@@ -5,9 +5,9 @@ from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.html import format_html
-from simple_history.admin import SimpleHistoryAdmin
 
 from communes.admin_actions import RefusedActionMixin
+from communes.admin_history import HistoryAdmin
 from communes.admin_wording import FrenchInlineMixin, FrenchWordingMixin
 from conventions.admin.common import LongDatesMixin, admin_paths, issued_zip, pdf_response
 from conventions.models import (
@@ -119,7 +119,7 @@ class SchoolYearAdmin(RefusedActionMixin, FrenchWordingMixin, LongDatesMixin, ad
 
 
 @admin.register(Tariff)
-class TariffAdmin(RefusedActionMixin, KeepUsedRowsMixin, FrenchWordingMixin, SimpleHistoryAdmin):
+class TariffAdmin(RefusedActionMixin, KeepUsedRowsMixin, FrenchWordingMixin, HistoryAdmin):
     list_display = ["school_year", "academie", "rate"]
     list_filter = ["school_year", "academie"]
     search_fields = ["school_year__label", "academie__name"]
@@ -127,9 +127,7 @@ class TariffAdmin(RefusedActionMixin, KeepUsedRowsMixin, FrenchWordingMixin, Sim
 
 
 @admin.register(Signatory)
-class SignatoryAdmin(
-    RefusedActionMixin, KeepUsedRowsMixin, FrenchWordingMixin, SimpleHistoryAdmin
-):
+class SignatoryAdmin(RefusedActionMixin, KeepUsedRowsMixin, FrenchWordingMixin, HistoryAdmin):
     list_display = ["name", "academie", "school_year", "first_title"]
     list_filter = ["school_year", "academie"]
     search_fields = ["name", "title_lines"]
@@ -142,7 +140,7 @@ class SignatoryAdmin(
 
 @admin.register(ConventionTemplate)
 class ConventionTemplateAdmin(
-    RefusedActionMixin, KeepUsedRowsMixin, FrenchWordingMixin, SimpleHistoryAdmin
+    RefusedActionMixin, KeepUsedRowsMixin, FrenchWordingMixin, HistoryAdmin
 ):
     list_display = ["name", "school_year", "academie_display"]
     list_filter = ["school_year", "academie"]

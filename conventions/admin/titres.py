@@ -8,9 +8,9 @@ from django.utils import timezone
 from django.utils.html import format_html
 from import_export.admin import ExportMixin
 from import_export.forms import ExportForm
-from simple_history.admin import SimpleHistoryAdmin
 
 from communes.admin_actions import RefusedActionMixin
+from communes.admin_history import HistoryAdmin
 from communes.admin_wording import FrenchWordingMixin
 from communes.changelists import ChangelistRowsMixin
 from conventions import billing
@@ -56,7 +56,7 @@ class TitreAdmin(
     LongDatesMixin,
     ChangelistRowsMixin,
     ExportMixin,
-    SimpleHistoryAdmin,
+    HistoryAdmin,
 ):
     long_dates = ["issue_date", "paid_on", "cancelled_at"]
     resource_classes = [TitreResource]
