@@ -5,6 +5,7 @@ from datetime import datetime
 
 from django.db.models import Q
 
+from communes.admin_history import french_value
 from communes.journal import JournalEntry, JournalEvent, object_type
 from conventions.enums import ConventionStatus
 from conventions.models import Enrollment, Titre
@@ -33,6 +34,12 @@ def who(record):
     if record.history_user_id:
         return record.history_user.get_username()
     return record.history_change_reason or "système"
+
+
+def describe(record, change):
+    field = record.instance_type._meta.get_field(change.field)
+    old, new = french_value(field, change.old), french_value(field, change.new)
+    return f"{field.verbose_name} : {old} → {new}"
 
 
 def status_label(value):
@@ -75,13 +82,11 @@ def convention_steps(convention):
         if record.history_type == "+":
             steps.append(Step(record.history_date, "convention créée", who(record)))
         elif previous is not None and record.history_type == "~":
-            delta = record.diff_against(previous, included_fields=EDITED_FIELDS)
+            delta = record.diff_against(
+                previous, included_fields=EDITED_FIELDS, foreign_keys_are_objs=True
+            )
             if delta.changes:
-                changes = "; ".join(
-                    f"{record._meta.get_field(change.field).verbose_name} : "
-                    f"{change.old or '—'} → {change.new or '—'}"
-                    for change in delta.changes
-                )
+                changes = "; ".join(describe(record, change) for change in delta.changes)
                 steps.append(
                     Step(record.history_date, "convention modifiée", who(record), changes)
                 )

@@ -256,7 +256,7 @@ class ConventionAdmin(
                 ]
             },
         ),
-        ("Suivi", {"fields": ["status", "timeline", "cancel_reason", "event_timeline"]}),
+        ("Suivi", {"fields": ["status", "timeline", "cancel_reason"]}),
         (
             "Lien privé de la collectivité",
             {"fields": ["link_state", "link_created_at", "link_sent_at"]},

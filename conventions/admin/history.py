@@ -32,6 +32,13 @@ def enrollment_changes(convention_id):
 class ConventionHistoryMixin:
     object_history_template = "admin/conventions/convention/object_history.html"
 
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None:
+            return fieldsets
+        # From its creation on, drafts included: who made it, changed it, and its schools.
+        return [*fieldsets, ("Chronologie", {"fields": ["event_timeline"]})]
+
     def history_view(self, request, object_id, extra_context=None):
         extra_context = {
             "enrollment_changes": enrollment_changes(object_id),
