@@ -55,6 +55,10 @@ def main():
     request_started.disconnect(close_old_connections)
     request_finished.disconnect(close_old_connections)
     convention = fill()
+    # Bulk-created rows have no history: give the measured one a few changes of its own.
+    for day in range(1, 11):
+        convention.document_date = convention.document_date.replace(day=day)
+        convention.save()
     user = get_user_model().objects.create_superuser("bench", "bench@example.org", "x")
     client = Client(HTTP_HOST="127.0.0.1")
     client.force_login(user)
@@ -62,6 +66,9 @@ def main():
         "conventions (liste)": reverse("admin:conventions_convention_changelist"),
         "écoles (liste)": reverse("admin:schools_school_changelist"),
         "convention (fiche)": reverse("admin:conventions_convention_change", args=[convention.pk]),
+        "convention (historique)": reverse(
+            "admin:conventions_convention_history", args=[convention.pk]
+        ),
         "conventions (recherche)": reverse("admin:conventions_convention_changelist")
         + "?q=commune+12",
         "conventions (recherche UAI)": reverse("admin:conventions_convention_changelist")

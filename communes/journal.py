@@ -194,8 +194,7 @@ def record(event, actor=None, obj=None, **data):
         seq, previous_hash = (last[0] + 1, last[1]) if last else (1, GENESIS_HASH)
         entry = JournalEntry(
             seq=seq,
-            # Microseconds dropped: every database gives back the same value.
-            at=timezone.now().replace(microsecond=0),
+            at=timezone.now(),
             event=JournalEvent(event),
             actor_id=actor_id,
             actor=actor_label,

@@ -3,7 +3,8 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Q
+from django.db.models import CharField, Q
+from django.db.models.functions import Cast
 
 from communes.admin_history import french_value
 from communes.journal import JournalEntry, JournalEvent, object_type
@@ -104,9 +105,12 @@ def convention_steps(convention):
     for field, label in READ_RECEIPT_FIELDS.items():
         if at := getattr(convention, field, None):
             steps.append(Step(at, label, "collectivité"))
-    titre_ids = [
-        str(pk) for pk in Titre.objects.filter(convention=convention).values_list("pk", flat=True)
-    ]
+    # The titres' ids as the journal stores them (text), in the same query.
+    titre_ids = (
+        Titre.objects.filter(convention=convention)
+        .annotate(text_id=Cast("pk", CharField()))
+        .values("text_id")
+    )
     entries = JournalEntry.objects.filter(
         Q(object_type=object_type(convention), object_id=str(convention.pk))
         | Q(object_type=Titre._meta.label_lower, object_id__in=titre_ids)

@@ -172,3 +172,20 @@ def test_cancelling_keeps_the_freed_schools_in_history(db):
 
     assert Enrollment.history.filter(history_type="~", active=False).count() == 2
     assert Convention.objects.get().enrollments.filter(active=True).count() == 0
+
+
+def test_the_timeline_includes_the_titre_events(db):
+    from conventions import billing
+    from conventions.timeline import convention_steps
+    from tests.titres_helpers import sign
+
+    convention = complete_convention(school_count=1)
+    sign(convention)
+    titre = billing.issue_titre(convention)
+    billing.mark_paid(titre, paid_on=titre.issue_date)
+
+    labels = [step.label for step in convention_steps(convention)]
+
+    assert labels[0] == "convention créée"
+    assert "titre de perception émis" in labels
+    assert labels[-1] == "titre de perception payé"
