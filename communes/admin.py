@@ -2,6 +2,7 @@ from django.contrib import admin
 from import_export.formats.base_formats import CSV, XLSX
 
 from communes.admin_actions import RefusedActionMixin
+from communes.admin_history import HistoryAdmin
 from communes.admin_import import ReportedImportMixin
 from communes.admin_scope import ScopedAdminMixin
 from communes.admin_wording import FrenchInlineMixin, FrenchWordingMixin
@@ -56,7 +57,7 @@ class CollectiviteAdmin(
     FrenchWordingMixin,
     ChangelistRowsMixin,
     ReportedImportMixin,
-    admin.ModelAdmin,
+    HistoryAdmin,
 ):
     scope_path = "communes__departement__academie"
     scope_many = True
@@ -93,3 +94,7 @@ class CollectiviteAdmin(
     @admin.display(description="communes couvertes")
     def communes_covered(self, obj):
         return ", ".join(commune.name for commune in obj.communes.all())
+
+
+# The journal's read-only page.
+import communes.admin_journal  # noqa: E402, F401

@@ -32,6 +32,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from import_export import fields, resources, widgets
 
+from communes import journal
 from communes.enums import CollectiviteKind
 from communes.import_files import (
     NUL_REASON,
@@ -423,6 +424,14 @@ def write_rows(source, lines, report, *, dry_run, skip_invalid):
             transaction.set_rollback(True)
         elif dry_run:
             transaction.set_rollback(True)
+        elif report.created or report.updated:
+            journal.record(
+                journal.JournalEvent.IMPORT_COLLECTIVITES,
+                file=file_name,
+                created=len(report.created),
+                updated=len(report.updated),
+                unchanged=report.unchanged,
+            )
 
 
 def import_collectivites(path, *, file_name=None, dry_run=False, skip_invalid=False):

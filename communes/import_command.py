@@ -5,6 +5,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from communes.journal import acting_as
+
 
 class ImportCommand(BaseCommand):
     file_help = "le fichier à importer"
@@ -19,6 +21,11 @@ class ImportCommand(BaseCommand):
             action="store_true",
             help="importe les lignes valides et liste les autres (par défaut, tout est refusé)",
         )
+
+    def execute(self, *args, **options):
+        # No user runs a command: its history rows and journal entries name it instead.
+        with acting_as(f"commande {self.__module__.rsplit('.', 1)[-1]}"):
+            return super().execute(*args, **options)
 
     def existing_file(self, file):
         path = Path(file)

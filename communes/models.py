@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 
 from communes.enums import CollectiviteKind
+from communes.history import AuditedHistory
 from communes.validators import split_emails, validate_email_list, validate_siret
 
 
@@ -218,6 +219,7 @@ class Collectivite(models.Model):
     )
 
     objects = CollectiviteManager()
+    history = AuditedHistory(m2m_fields=["communes"])
 
     class Meta:
         verbose_name = "collectivité"
@@ -267,3 +269,7 @@ class AgentScope(models.Model):
 
     def __str__(self):
         return str(self.academie) if self.academie_id else "région académique"
+
+
+# The journal's model lives beside its writing and checking code.
+from communes.journal import JournalEntry  # noqa: E402, F401

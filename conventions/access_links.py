@@ -6,6 +6,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from communes import journal
 from conventions.enums import ConventionStatus
 
 
@@ -48,4 +49,10 @@ def send_access_link(convention):
         # Sent inside the transaction: if the mail server refuses it, no link is recorded
         # as sent.
         message.send()
+        journal.record(
+            journal.JournalEvent.LINK_SENT,
+            obj=convention,
+            reference=convention.reference,
+            recipients=recipients,
+        )
     return url

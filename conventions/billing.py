@@ -7,6 +7,7 @@ from django.db import IntegrityError, transaction
 from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
+from communes import journal
 from conventions.enums import ConventionStatus, TitreStatus
 from conventions.models import Convention, Titre, TitreCounter
 from conventions.templatetags.money import euros
@@ -114,6 +115,14 @@ def issue(titre, *, on=None):
         titre.object = titre_object(convention)
         titre.convention_reference = convention.reference
         titre.save()
+        journal.record(
+            journal.JournalEvent.TITRE_ISSUED,
+            obj=titre,
+            number=titre.number,
+            amount=titre.amount,
+            convention=convention.pk,
+            reference=convention.reference,
+        )
         if convention.status == ConventionStatus.SIGNEE_ACADEMIE:
             convention.transition_to(ConventionStatus.FACTUREE)
     return titre
@@ -172,6 +181,14 @@ def mark_paid(titre, *, paid_on, amount=None):
         titre.paid_on = paid_on
         titre.amount_paid = amount
         titre.save(update_fields=["status", "paid_on", "amount_paid"])
+        journal.record(
+            journal.JournalEvent.TITRE_PAID,
+            obj=titre,
+            number=titre.number,
+            paid_on=paid_on,
+            amount_paid=amount,
+            convention=titre.convention_id,
+        )
     return titre
 
 
@@ -191,4 +208,11 @@ def cancel(titre, *, reason):
         titre.cancelled_at = timezone.now()
         titre.cancel_reason = reason.strip()
         titre.save(update_fields=["status", "cancelled_at", "cancel_reason"])
+        journal.record(
+            journal.JournalEvent.TITRE_CANCELLED,
+            obj=titre,
+            number=titre.number,
+            reason=titre.cancel_reason,
+            convention=titre.convention_id,
+        )
     return titre

@@ -7,6 +7,8 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 
+from communes import journal
+from communes.history import bulk_create_audited
 from conventions.enums import ConventionStatus
 from conventions.models import SNAPSHOT_FIELDS, Convention, Enrollment
 from conventions.pdf import ConventionDocument
@@ -63,6 +65,14 @@ def issue(convention):
             convention.pdf.name = final
             convention.save(update_fields=[*SNAPSHOT_FIELDS])
             convention.transition_to(ConventionStatus.EMISE)
+            journal.record(
+                journal.JournalEvent.CONVENTION_ISSUED,
+                obj=convention,
+                reference=convention.reference,
+                sha256=convention.pdf_sha256,
+                amount=convention.issued_amount,
+                school_count=convention.issued_school_count,
+            )
     except BaseException:
         # The database rolled back: do not leave the file behind.
         if pending:
@@ -102,8 +112,13 @@ def cancel_and_replace(convention, reason):
             number=convention.number + 1,
             replaces=convention,
         )
-        Enrollment.objects.bulk_create(
-            Enrollment(convention=replacement, school=school, school_year=convention.school_year)
-            for school in schools
+        bulk_create_audited(
+            Enrollment,
+            [
+                Enrollment(
+                    convention=replacement, school=school, school_year=convention.school_year
+                )
+                for school in schools
+            ],
         )
     return replacement

@@ -6,6 +6,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from communes import journal
 from conventions.enums import ConventionStatus
 from conventions.models import Convention
 
@@ -38,6 +39,16 @@ def receive_signed_copy(convention, *, signed_pdf, act_date, act_identifier):
         convention.signed_uploaded_at = timezone.now()
         convention.save(
             update_fields=["signed_pdf", "act_date", "act_identifier", "signed_uploaded_at"]
+        )
+        journal.record(
+            journal.JournalEvent.SIGNED_UPLOADED,
+            # Through the private link nobody is logged in: the mairie sent it.
+            journal.current_actor() or "collectivité (lien privé)",
+            obj=convention,
+            reference=convention.reference,
+            act_date=act_date,
+            act_identifier=act_identifier,
+            replaced=bool(replaced),
         )
         if replaced:
             # Only once the new copy is committed: a failure keeps the previous one.

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "django_otp",
     "entconv.two_factor_apps.TOTPConfig",
     "entconv.two_factor_apps.StaticConfig",
+    "simple_history",
     "entconv.apps.TasksDatabaseConfig",
     "communes",
     "schools",
@@ -58,11 +59,16 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "entconv.two_factor.SecondFactorMiddleware",
+    # Keeps the request so that history rows and journal entries name their author.
+    "simple_history.middleware.HistoryRequestMiddleware",
     "entconv.middleware.RequestBodyLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "conventions.ratelimit.AdminLoginLockoutMiddleware",
 ]
+
+# History is read, never replayed: an issued convention is never reverted from it.
+SIMPLE_HISTORY_REVERT_DISABLED = True
 
 ROOT_URLCONF = "entconv.urls"
 

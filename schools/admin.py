@@ -4,6 +4,7 @@ from import_export.formats.base_formats import CSV
 from import_export.resources import Resource
 
 from communes.admin_actions import RefusedActionMixin
+from communes.admin_history import HistoryAdmin
 from communes.admin_import import (
     PREVIEW_LIMIT,
     ReportedConfirmForm,
@@ -51,7 +52,7 @@ class SchoolAdmin(
     FrenchWordingMixin,
     ChangelistRowsMixin,
     ReportedImportMixin,
-    admin.ModelAdmin,
+    HistoryAdmin,
 ):
     scope_path = "commune__departement__academie"
     feminine = True

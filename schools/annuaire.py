@@ -33,6 +33,8 @@ from django.db.models import Q
 from django.dispatch import Signal
 from django.utils import timezone
 
+from communes import journal
+from communes.history import bulk_create_audited, bulk_update_audited
 from communes.import_files import (
     NUL_REASON,
     CappedList,
@@ -506,6 +508,17 @@ def import_annuaire(
             if complete:
                 close_missing(seen, covered, report, dry_run)
             report.affected_conventions = affected_conventions(report)
+            # Logged when it changed something: a rerun of the same file writes nothing.
+            if not dry_run and (report.created or report.updated or report.closed):
+                journal.record(
+                    journal.JournalEvent.IMPORT_ANNUAIRE,
+                    file=report.file_name,
+                    created=len(report.created),
+                    updated=len(report.updated),
+                    closed=len(report.closed),
+                    unchanged=report.unchanged,
+                    complete=complete,
+                )
             if not dry_run:
                 # Bulk writes send no post_save: say once that the schools changed.
                 transaction.on_commit(lambda: annuaire_imported.send(sender=AnnuaireReport))
@@ -596,10 +609,11 @@ def apply_rows(rows, reference, report, dry_run):
             to_update.append(school)
             report.updated.append((row.uai, row.name, changed))
         if not dry_run:
-            School.objects.bulk_create(to_create, batch_size=BATCH_SIZE)
+            # With their history rows: the ORM's bulk methods alone would leave no trace.
+            bulk_create_audited(School, to_create, batch_size=BATCH_SIZE)
             if to_update:
-                School.objects.bulk_update(
-                    to_update, [*SCHOOL_FIELDS, "updated_at"], batch_size=500
+                bulk_update_audited(
+                    School, to_update, [*SCHOOL_FIELDS, "updated_at"], batch_size=500
                 )
 
 
@@ -625,10 +639,14 @@ def close_missing(seen, covered, report, dry_run):
     report.closed = [(uai, name) for _, uai, name in missing]
     report.closed_ids = [pk for pk, _, _ in missing]
     if not dry_run:
+        now = timezone.now()
         for start in range(0, len(report.closed_ids), BATCH_SIZE):
-            School.objects.filter(pk__in=report.closed_ids[start : start + BATCH_SIZE]).update(
-                status=SchoolStatus.FERME, updated_at=timezone.now()
+            schools = list(
+                School.objects.filter(pk__in=report.closed_ids[start : start + BATCH_SIZE])
             )
+            for school in schools:
+                school.status, school.updated_at = SchoolStatus.FERME, now
+            bulk_update_audited(School, schools, ["status", "updated_at"], batch_size=500)
 
 
 def affected_conventions(report):

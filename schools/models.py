@@ -3,6 +3,7 @@ import unicodedata
 
 from django.db import models
 
+from communes.history import AuditedHistory
 from communes.models import Commune
 from schools.enums import (
     KIND_ABBREVIATIONS,
@@ -79,6 +80,7 @@ class School(models.Model):
     updated_at = models.DateTimeField("mise à jour", auto_now=True)
 
     objects = SchoolManager()
+    history = AuditedHistory()
 
     class Meta:
         verbose_name = "école"

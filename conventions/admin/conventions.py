@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
 from communes.admin_actions import RefusedActionMixin
+from communes.admin_history import HistoryAdmin
 from communes.admin_links import ReadonlyLinksFollowPermissionsMixin
 from communes.admin_scope import ScopedAdminMixin, refuse
 from communes.admin_wording import FrenchInlineMixin, FrenchWordingMixin
@@ -32,6 +33,7 @@ from conventions.admin.common import (
 )
 from conventions.admin.confirmation import ConfirmationAdminMixin
 from conventions.admin.convention_page import ConventionForm, ConventionPageMixin
+from conventions.admin.history import ConventionHistoryMixin
 from conventions.enums import STATUS_DATE_FIELDS, ConventionStatus
 from conventions.fees import Fee
 from conventions.issuing import cancel_and_replace, issue, issued_pdf
@@ -167,7 +169,8 @@ class ConventionAdmin(
     FrenchWordingMixin,
     LongDatesMixin,
     ChangelistRowsMixin,
-    admin.ModelAdmin,
+    ConventionHistoryMixin,
+    HistoryAdmin,
 ):
     scope_path = "academie"
     form = ConventionForm
@@ -208,6 +211,7 @@ class ConventionAdmin(
         "status",
         "fee_display",
         "timeline",
+        "event_timeline",
         "cancel_reason",
         "issued_school_labels_display",
         "issued_signatory_display",

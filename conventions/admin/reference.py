@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
 from communes.admin_actions import RefusedActionMixin
+from communes.admin_history import HistoryAdmin
 from communes.admin_scope import ScopedAdminMixin, refuse
 from communes.admin_wording import FrenchInlineMixin, FrenchWordingMixin
 from communes.models import Academie
@@ -149,7 +150,7 @@ class SchoolYearAdmin(RefusedActionMixin, FrenchWordingMixin, LongDatesMixin, ad
 
 @admin.register(Tariff)
 class TariffAdmin(
-    ScopedAdminMixin, RefusedActionMixin, KeepUsedRowsMixin, FrenchWordingMixin, admin.ModelAdmin
+    ScopedAdminMixin, RefusedActionMixin, KeepUsedRowsMixin, FrenchWordingMixin, HistoryAdmin
 ):
     scope_path = "academie"
     list_display = ["school_year", "academie", "rate"]
@@ -160,7 +161,7 @@ class TariffAdmin(
 
 @admin.register(Signatory)
 class SignatoryAdmin(
-    ScopedAdminMixin, RefusedActionMixin, KeepUsedRowsMixin, FrenchWordingMixin, admin.ModelAdmin
+    ScopedAdminMixin, RefusedActionMixin, KeepUsedRowsMixin, FrenchWordingMixin, HistoryAdmin
 ):
     scope_path = "academie"
     list_display = ["name", "academie", "school_year", "first_title"]
@@ -175,7 +176,7 @@ class SignatoryAdmin(
 
 @admin.register(ConventionTemplate)
 class ConventionTemplateAdmin(
-    ScopedAdminMixin, RefusedActionMixin, KeepUsedRowsMixin, FrenchWordingMixin, admin.ModelAdmin
+    ScopedAdminMixin, RefusedActionMixin, KeepUsedRowsMixin, FrenchWordingMixin, HistoryAdmin
 ):
     scope_path = "academie"
     scope_shared = True

@@ -11,6 +11,7 @@ from import_export.forms import ExportForm
 
 from communes.admin_actions import RefusedActionMixin
 from communes.admin_scope import ScopedAdminMixin
+from communes.admin_history import HistoryAdmin
 from communes.admin_wording import FrenchWordingMixin
 from communes.changelists import ChangelistRowsMixin
 from conventions import billing
@@ -57,7 +58,7 @@ class TitreAdmin(
     LongDatesMixin,
     ChangelistRowsMixin,
     ExportMixin,
-    admin.ModelAdmin,
+    HistoryAdmin,
 ):
     scope_path = "academie"
     long_dates = ["issue_date", "paid_on", "cancelled_at"]

@@ -7,6 +7,8 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.text import slugify
 
+from communes import journal
+from communes.history import AuditedHistory, bulk_create_audited, bulk_update_audited
 from communes.models import Academie, Collectivite, Commune
 from conventions.enums import STATUS_DATE_FIELDS, TRANSITIONS, ConventionStatus, TitreStatus
 from conventions.fees import Fee
@@ -268,6 +270,7 @@ class Convention(models.Model):
     )
 
     objects = ConventionManager()
+    history = AuditedHistory(excluded_fields=["access_token_hash"])
 
     class Meta:
         verbose_name = "convention"
@@ -495,9 +498,12 @@ class Convention(models.Model):
                 code="frozen_schools",
             )
         schools = self.enrollable_schools().filter(pk__in=[school.pk for school in schools])
-        enrollments = Enrollment.objects.bulk_create(
-            Enrollment(convention=self, school=school, school_year_id=self.school_year_id)
-            for school in schools
+        enrollments = bulk_create_audited(
+            Enrollment,
+            [
+                Enrollment(convention=self, school=school, school_year_id=self.school_year_id)
+                for school in schools
+            ],
         )
         return len(enrollments)
 
@@ -561,14 +567,29 @@ class Convention(models.Model):
             # Again under the lock: a titre may have been prepared since the first check.
             if status == ConventionStatus.ANNULEE and (error := self.cancellation_error()):
                 raise error
+            previous = ConventionStatus(self.status)
             self.status = status
             setattr(self, STATUS_DATE_FIELDS[status], at or timezone.now())
             fields = ["status", STATUS_DATE_FIELDS[status]]
             if status == ConventionStatus.ANNULEE:
                 self.cancel_reason = reason.strip()
                 fields.append("cancel_reason")
-                self.enrollments.update(active=False)
+                # Through the history: the schools freed for a replacement stay traced.
+                enrollments = list(self.enrollments.filter(active=True))
+                for enrollment in enrollments:
+                    enrollment.active = False
+                bulk_update_audited(Enrollment, enrollments, ["active"])
             self.save(update_fields=fields)
+            journal.record(
+                journal.JournalEvent.CONVENTION_CANCELLED
+                if status == ConventionStatus.ANNULEE
+                else journal.JournalEvent.CONVENTION_STATUS,
+                obj=self,
+                reference=self.reference,
+                previous=previous.value,
+                status=status.value,
+                reason=self.cancel_reason if status == ConventionStatus.ANNULEE else "",
+            )
 
 
 class EnrollmentManager(models.Manager):
@@ -595,6 +616,7 @@ class Enrollment(models.Model):
     active = models.BooleanField("active", default=True, editable=False)
 
     objects = EnrollmentManager()
+    history = AuditedHistory()
 
     class Meta:
         verbose_name = "école inscrite"

@@ -9,6 +9,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 
+from communes.history import AuditedHistory
 from communes.models import Academie
 from conventions.template_html import body_problems, refusal
 from conventions.templatetags.money import euros
@@ -127,6 +128,7 @@ class Tariff(models.Model):
     )
 
     objects = YearAndAcademieManager()
+    history = AuditedHistory()
 
     class Meta:
         verbose_name = "tarif"
@@ -166,6 +168,7 @@ class Signatory(models.Model):
     )
 
     objects = YearAndAcademieManager()
+    history = AuditedHistory()
 
     class Meta:
         verbose_name = "signataire de l'académie"
@@ -237,6 +240,7 @@ class ConventionTemplate(models.Model):
     )
 
     objects = ConventionTemplateManager()
+    history = AuditedHistory()
 
     class Meta:
         verbose_name = "modèle de convention"

@@ -2,6 +2,7 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import F, Q
 
+from communes.history import AuditedHistory
 from communes.models import Academie
 from conventions.enums import TitreStatus
 from conventions.models.conventions import Convention
@@ -115,6 +116,7 @@ class Titre(models.Model):
     cancel_reason = models.TextField("motif d'annulation", blank=True, editable=False)
 
     objects = TitreQuerySet.as_manager()
+    history = AuditedHistory()
 
     class Meta:
         verbose_name = "titre de perception"
