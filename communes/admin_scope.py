@@ -13,6 +13,7 @@ from django.contrib.admin.exceptions import NotRegistered
 from django.core.exceptions import ValidationError
 from django.http import Http404
 
+from communes import journal
 from communes.scope import in_scope, scope_for
 
 logger = logging.getLogger("entconv.scope")
@@ -28,7 +29,30 @@ def refuse(request, what):
         request.method,
         request.path,
     )
+    # Journalled once the response is out (ScopeRefusalJournalMiddleware): raised inside the
+    # admin's transaction, an entry written here would be rolled back with it.
+    request.scope_refused = str(what)[:200]
     raise Http404("Aucun objet ne correspond à la requête.")
+
+
+class ScopeRefusalJournalMiddleware:
+    """Writes the journal entry of a refused scope bypass, outside any transaction."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        what = getattr(request, "scope_refused", None)
+        if what is not None:
+            journal.record(
+                journal.JournalEvent.SCOPE_REFUSED,
+                actor=request.user if request.user.is_authenticated else None,
+                what=what,
+                method=request.method,
+                path=request.path[:300],
+            )
+        return response
 
 
 def related_scope(admin_site, model):

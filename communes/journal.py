@@ -37,6 +37,9 @@ class JournalEvent(models.TextChoices):
     TITRE_CANCELLED = "titre_annule", "titre de perception annulé"
     IMPORT_ANNUAIRE = "import_annuaire", "import de l'annuaire des écoles"
     IMPORT_COLLECTIVITES = "import_collectivites", "import des collectivités"
+    # Staff logins (password, second factor, lock-out: the kind is in the data).
+    STAFF_LOGIN = "connexion_personnel", "connexion du personnel"
+    SCOPE_REFUSED = "hors_perimetre", "accès hors périmètre refusé"
 
 
 class JournalImmutableError(Exception):

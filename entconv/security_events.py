@@ -1,10 +1,9 @@
-"""Logins, failures and lock-outs of the admin, reported through one function.
-
-The append-only journal will receive these events; until it is wired in they go to the
-`entconv.security` logger.
-"""
+"""Logins, failures and lock-outs of the admin, reported through one function: into the
+append-only journal (communes/journal.py) and the `entconv.security` logger."""
 
 import logging
+
+from communes import journal
 
 logger = logging.getLogger("entconv.security")
 
@@ -27,3 +26,11 @@ def record_login_event(kind, user, ip):
         raise ValueError(f"Unknown login event: {kind}")
     username = user if isinstance(user, str) else user.get_username()
     logger.info("%s: %s (utilisateur %r, adresse %s)", kind, KINDS[kind], username, ip)
+    journal.record(
+        journal.JournalEvent.STAFF_LOGIN,
+        actor=f"{username[:150]} (saisi)" if isinstance(user, str) else user,
+        kind=kind,
+        label=KINDS[kind],
+        username=username[:150],
+        ip=ip,
+    )

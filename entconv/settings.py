@@ -61,6 +61,7 @@ MIDDLEWARE = [
     "entconv.two_factor.SecondFactorMiddleware",
     # Keeps the request so that history rows and journal entries name their author.
     "simple_history.middleware.HistoryRequestMiddleware",
+    "communes.admin_scope.ScopeRefusalJournalMiddleware",
     "entconv.middleware.RequestBodyLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
