@@ -60,6 +60,7 @@ class Plan:
     target_label: str
     target_year: SchoolYear | None
     academie: Academie | None = None
+    academies: set = field(default_factory=set)  # of the conventions renewed or skipped
     missing: list = field(default_factory=list)
     renewals: list = field(default_factory=list)
     skipped: list = field(default_factory=list)  # (convention, reason)
@@ -221,9 +222,8 @@ def plan_renewal(source_year, target_label, target_year=None, academie=None):
         fee = None if rate is None else Fee(school_count=len(kept), rate=rate)
         plan.renewals.append(Renewal(convention, kept, fee))
 
-    plan.missing = missing_references(
-        source_year, target_label, target_year, {c.academie for c in sources}
-    )
+    plan.academies = {convention.academie for convention in sources}
+    plan.missing = missing_references(source_year, target_label, target_year, plan.academies)
     return plan
 
 
@@ -345,7 +345,14 @@ def copy_missing_references(source_year, target_label, academies):
     """
     created = []
     with transaction.atomic():
-        target, new_year = SchoolYear.objects.get_or_create(label=target_label)
+        end_date = source_year.end_date
+        if end_date:
+            # Conventions end at the rentrée: the same day, a year on (29 February aside).
+            years = int(target_label[:4]) - source_year.start_year
+            end_date = end_date.replace(year=end_date.year + years, day=min(end_date.day, 28))
+        target, new_year = SchoolYear.objects.get_or_create(
+            label=target_label, defaults={"end_date": end_date}
+        )
         if new_year:
             created.append(f"l'année scolaire {target}")
         for academie in sorted(academies, key=lambda a: a.name):
