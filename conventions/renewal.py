@@ -30,6 +30,27 @@ from schools.models import School
 START_MONTH_DAY = (9, 1)
 
 
+# What the plan and its report read of a convention and of an enrolled school.
+CONVENTION_FIELDS = (
+    "number",
+    "collectivite",
+    "school_year",
+    "commune__name",
+    "commune__insee_code",
+    "academie__name",
+    "academie__code",
+)
+ENROLLMENT_FIELDS = (
+    "convention",
+    "school",
+    "school__name",
+    "school__uai",
+    "school__status",
+    "school__commune__name",
+    "school__commune__insee_code",
+)
+
+
 class RenewalRefused(ValidationError):
     """Bad input or missing reference data: nothing is written."""
 
@@ -61,7 +82,13 @@ class Plan:
     target_year: SchoolYear | None
     academie: Academie | None = None
     academies: set = field(default_factory=set)  # of the conventions renewed or skipped
-    missing: list = field(default_factory=list)
+    missing: list = field(default_factory=list)  # in French, for the refusal
+
+    @property
+    def copyable(self):
+        # What the admin may copy from last year: the year, a signatory, a text.
+        return any(not item.startswith("le tarif") for item in self.missing)
+
     renewals: list = field(default_factory=list)
     skipped: list = field(default_factory=list)  # (convention, reason)
     dropped: list = field(default_factory=list)  # (convention, school, reason)
@@ -143,55 +170,67 @@ def plan_renewal(source_year, target_label, target_year=None, academie=None):
     A fixed number of queries, whatever the number of conventions.
     """
     plan = Plan(source_year, target_label, target_year, academie)
-    sources = (
-        Convention.objects.active()
-        .filter(school_year=source_year)
-        .select_related("commune", "collectivite", "academie")
+    # Only what the report prints is loaded: a campaign reads thousands of rows.
+    source_conventions = Convention.objects.active().filter(school_year=source_year)
+    if academie:
+        source_conventions = source_conventions.filter(academie=academie)
+    sources = list(
+        source_conventions.select_related("commune", "collectivite", "academie")
+        .only(*CONVENTION_FIELDS, "collectivite__name")
         .order_by("academie__name", "commune__name")
     )
-    if academie:
-        sources = sources.filter(academie=academie)
-    sources = list(sources)
     if not sources:
         return plan
 
+    live_in_target = {}
+    target_conventions = Convention.objects.none()
+    if target_year:
+        target_conventions = Convention.objects.active().filter(school_year=target_year)
+        for convention in target_conventions.select_related("commune", "academie").only(
+            *CONVENTION_FIELDS, "status"
+        ):
+            convention.school_year = target_year
+            live_in_target[convention.commune_id] = convention
+    # The communes to renew: the rest are skipped, their schools need not be read.
+    renewable = source_conventions.exclude(
+        commune__in=target_conventions.values("commune")
+    ).values("commune")
+
     source_schools = defaultdict(list)
-    enrolled = Enrollment.objects.filter(active=True, convention__school_year=source_year).exclude(
-        convention__status=ConventionStatus.ANNULEE
+    enrolled = Enrollment.objects.filter(
+        active=True, convention__in=source_conventions, convention__commune__in=renewable
     )
-    if academie:
-        enrolled = enrolled.filter(convention__academie=academie)
-    for enrollment in enrolled.select_related("school__commune__departement").order_by(
-        "school__name"
+    for enrollment in (
+        enrolled.select_related("school__commune")
+        .only(*ENROLLMENT_FIELDS)
+        .order_by("school__name")
     ):
         source_schools[enrollment.convention_id].append(enrollment.school)
-
-    live_in_target = {}
-    taken_in_target = {}
-    rates = {}
-    if target_year:
-        for convention in (
-            Convention.objects.active()
-            .filter(school_year=target_year)
-            .select_related("school_year", "academie", "commune")
-        ):
-            live_in_target[convention.commune_id] = convention
-        for enrollment in Enrollment.objects.filter(
-            school_year=target_year, active=True
-        ).select_related("convention__commune"):
-            taken_in_target[enrollment.school_id] = enrollment.convention
-        rates = dict(
-            Tariff.objects.filter(school_year=target_year).values_list("academie", "rate")
-        )
 
     open_schools = defaultdict(list)
     for school in (
         School.objects.open()
-        .filter(commune__in=covered_communes(source_year, academie))
-        .with_label_relations()
+        .filter(commune__in=renewable)
+        .select_related("commune")
+        .only(*(name.removeprefix("school__") for name in ENROLLMENT_FIELDS[2:]))
         .order_by("name")
     ):
         open_schools[school.commune_id].append(school)
+
+    taken_in_target = {}
+    rates = {}
+    if target_year:
+        in_play = Q(school__in=enrolled.values("school")) | Q(school__commune__in=renewable)
+        for enrollment in (
+            Enrollment.objects.filter(in_play, school_year=target_year, active=True)
+            .select_related("convention__commune", "convention__academie")
+            .only("school", *(f"convention__{name}" for name in CONVENTION_FIELDS))
+        ):
+            enrollment.convention.school_year = target_year
+            taken_in_target[enrollment.school_id] = enrollment.convention
+        rates = dict(
+            Tariff.objects.filter(school_year=target_year).values_list("academie", "rate")
+        )
 
     for convention in sources:
         if existing := live_in_target.get(convention.commune_id):
@@ -225,13 +264,6 @@ def plan_renewal(source_year, target_label, target_year=None, academie=None):
     plan.academies = {convention.academie for convention in sources}
     plan.missing = missing_references(source_year, target_label, target_year, plan.academies)
     return plan
-
-
-def covered_communes(source_year, academie):
-    communes = Convention.objects.active().filter(school_year=source_year)
-    if academie:
-        communes = communes.filter(academie=academie)
-    return communes.values("commune")
 
 
 def drop_reason(convention, school, taken_in_target):

@@ -96,7 +96,9 @@ class CampaignRenewalMixin:
         context["plan"] = plan
         if plan.missing:
             context["tariff_links"] = self.missing_tariff_links(plan)
-            context["can_copy"] = all(request.user.has_perm(name) for name in COPY_PERMISSIONS)
+            context["can_copy"] = plan.copyable and all(
+                request.user.has_perm(name) for name in COPY_PERMISSIONS
+            )
         return TemplateResponse(request, "admin/conventions/schoolyear/renewal.html", context)
 
     def missing_tariff_links(self, plan):

@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from communes.models import Academie
 from conventions.enums import ConventionStatus
 from conventions.models import Convention, Enrollment, SchoolYear
-from conventions.renewal import RenewalRefused, plan_renewal, renew
+from conventions.renewal import RenewalRefused, plan_renewal, renew, report_lines
 from schools.enums import SchoolStatus
 from tests.factories import (
     AcademieFactory,
@@ -323,11 +323,27 @@ def test_amount_is_decimal_per_academie():
 
 def queries_for(count):
     for _ in range(count):
-        source_convention(2)
+        convention = source_convention(3)
+        closed, moved, _ = convention.schools.all()
+        closed.status = SchoolStatus.FERME
+        closed.save()
+        moved.commune = CommuneFactory()
+        moved.save()
+        SchoolFactory(commune=convention.commune)  # to propose
+    skipped = source_convention(1)
+    ConventionFactory(
+        commune=skipped.commune, school_year=SchoolYear.objects.get(label="2027-2028")
+    )
     with CaptureQueriesContext(connection) as queries:
-        renew("2026-2027", "2027-2028")
-    Convention.objects.filter(school_year__label="2027-2028").delete()
-    Convention.objects.filter(school_year__label="2026-2027").delete()
+        plan = renew("2026-2027", "2027-2028")
+        lines = report_lines(plan, list_created=True)
+    assert (len(plan.renewals), len(plan.dropped), len(plan.to_propose)) == (
+        count,
+        2 * count,
+        count,
+    )
+    assert len(plan.skipped) == 1 and len(lines) > 4 * count
+    Convention.objects.all().delete()
     return len(queries)
 
 
