@@ -83,18 +83,17 @@ class Plan:
     academie: Academie | None = None
     academies: set = field(default_factory=set)  # of the conventions renewed or skipped
     missing: list = field(default_factory=list)  # in French, for the refusal
-
-    @property
-    def copyable(self):
-        # What the admin may copy from last year: the year, a signatory, a text.
-        return any(not item.startswith("le tarif") for item in self.missing)
-
     renewals: list = field(default_factory=list)
     skipped: list = field(default_factory=list)  # (convention, reason)
     dropped: list = field(default_factory=list)  # (convention, school, reason)
     to_propose: list = field(default_factory=list)  # (convention, school)
     created: list = field(default_factory=list)  # the new conventions, once written
     dry_run: bool = True
+
+    @property
+    def copyable(self):
+        # What the admin may copy from last year: the year, a signatory, a text.
+        return any(not item.startswith("le tarif") for item in self.missing)
 
     @property
     def school_count(self):

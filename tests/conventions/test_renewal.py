@@ -364,3 +364,21 @@ def test_plan_reads_only():
 def test_refusal_is_a_renewal_refused():
     with pytest.raises(RenewalRefused):
         renew("2026-2027", "2026-2027")
+
+
+def test_a_conflicting_write_meanwhile_undoes_the_run_with_a_french_message(monkeypatch):
+    from django.db import IntegrityError
+
+    source_convention(1)
+    source_convention(1)
+    target_year()
+
+    def conflicting_bulk_create(objs, *args, **kwargs):
+        list(objs)
+        raise IntegrityError("one_enrollment_per_school_and_year")
+
+    monkeypatch.setattr(Enrollment.objects, "bulk_create", conflicting_bulk_create)
+    with pytest.raises(RenewalRefused, match="a été créée pendant la campagne : rien n'a été"):
+        renew("2026-2027", "2027-2028")
+
+    assert not Convention.objects.filter(school_year__label="2027-2028").exists()
