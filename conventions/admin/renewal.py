@@ -64,7 +64,11 @@ class CampaignRenewalMixin:
         if request.method == "POST" and "copy" in request.POST:
             if not all(request.user.has_perm(name) for name in COPY_PERMISSIONS):
                 raise PermissionDenied
-            target = SchoolYear.objects.filter(label=target_label).first()
+            try:
+                _, target, _ = check_input(source.label, target_label)
+            except RenewalRefused as error:
+                self.message_user(request, " ".join(error.messages), messages.ERROR)
+                return HttpResponseRedirect(here)
             academies = plan_renewal(source, target_label, target).academies
             created = copy_missing_references(source, target_label, academies)
             if created:

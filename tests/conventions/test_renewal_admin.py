@@ -108,3 +108,11 @@ def test_a_year_under_way_is_refused_on_the_page(client, demo):
     response = client.get(page_url(year_2025))
     assert "L&#x27;année scolaire 2026-2027 a déjà commencé" in response.text
     assert 'name="confirm"' not in response.text
+
+
+def test_nothing_is_copied_for_a_year_under_way(client, demo):
+    logged_in(client, "gestion")
+    year_2025 = SchoolYear.objects.get(label="2025-2026")
+    response = client.post(page_url(year_2025), {"copy": "1"}, follow=True)
+    assert "L&#x27;année scolaire 2026-2027 a déjà commencé" in response.text
+    assert "Rien à copier" not in response.text
