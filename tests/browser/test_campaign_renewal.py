@@ -10,8 +10,11 @@ import pytest
 from django.core.management import call_command
 from playwright.sync_api import expect
 
+from communes.models import Commune
 from conventions.models import Convention
+from schools.models import School
 from tests.browser.conftest import log_in
+from tests.factories import valid_uai
 from tests.roles import make_user
 
 pytestmark = pytest.mark.browser
@@ -20,6 +23,13 @@ pytestmark = pytest.mark.browser
 @pytest.fixture
 def demo(live_seed_data, monkeypatch):
     call_command("loaddata", "convention_templates", verbosity=0)
+    # Opened in Céret since last year: proposed, never enrolled on its own.
+    School.objects.create(
+        uai=valid_uai(6609990),
+        name="Ecole maternelle publique Les Cerisiers",
+        kind="maternelle",
+        commune=Commune.objects.get(insee_code="66049"),
+    )
     # In spring, before the 2027-2028 rentrée, whenever the suite runs.
     monkeypatch.setattr(
         "django.utils.timezone.localdate", lambda *a, **k: datetime.date(2027, 5, 1)
@@ -62,6 +72,8 @@ def test_gestion_prepares_the_campaign_and_ceret_is_renewed(page, live_server, d
     expect(preview).to_contain_text("Aperçu")
     expect(preview).to_contain_text("Céret (66049)")
     expect(preview).to_contain_text("172,00\xa0€")
+    expect(preview).to_contain_text("Écoles à proposer (1)")
+    expect(preview).to_contain_text("Céret : Ecole maternelle publique Les Cerisiers")
     screenshot("apercu")
     assert not Convention.objects.filter(school_year__label="2027-2028").exists()
 
