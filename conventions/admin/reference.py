@@ -13,6 +13,7 @@ from communes.admin_wording import FrenchInlineMixin, FrenchWordingMixin
 from communes.models import Academie
 from communes.scope import in_scope, scope_for
 from conventions.admin.common import LongDatesMixin, admin_paths, issued_zip, pdf_response
+from conventions.admin.renewal import CampaignRenewalMixin
 from conventions.models import (
     Convention,
     ConventionTemplate,
@@ -82,15 +83,22 @@ class SignatoryInline(
 
 
 @admin.register(SchoolYear)
-class SchoolYearAdmin(RefusedActionMixin, FrenchWordingMixin, LongDatesMixin, admin.ModelAdmin):
+class SchoolYearAdmin(
+    CampaignRenewalMixin, RefusedActionMixin, FrenchWordingMixin, LongDatesMixin, admin.ModelAdmin
+):
     feminine = True
     long_dates = ["end_date"]
     list_display = ["label", "end_date", "zip_links"]
     search_fields = ["label"]
     inlines = [TariffInline, SignatoryInline]
+    change_form_template = "admin/conventions/schoolyear/change_form.html"
 
     def get_urls(self):
-        return [*admin_paths(self, [("<int:pk>/zip/", self.zip_view, "zip")]), *super().get_urls()]
+        return [
+            *admin_paths(self, [("<int:pk>/zip/", self.zip_view, "zip")]),
+            *self.renewal_urls(),
+            *super().get_urls(),
+        ]
 
     @admin.display(description="conventions émises (ZIP)")
     def zip_links(self, obj):
