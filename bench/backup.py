@@ -77,7 +77,7 @@ def fill():
         Tariff.objects.get_or_create(
             school_year=year, academie=academie, defaults={"rate": Decimal("41.00")}
         )
-    conventions = create_conventions(year, COUNT - 1, 2, first_insee=20000)
+    conventions = create_conventions(year, COUNT - 1, 2, first_insee=50000)
     private = storage()
     now = timezone.now()
     rows = Convention.objects.filter(pk__in=[c.pk for c in conventions]).select_related(
