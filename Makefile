@@ -14,8 +14,10 @@ MANAGE := $(BIN)/python manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
 # Debian packages the project needs: pdftotext for the PDF tests, Chromium for the browser
-# tests, Pango for WeasyPrint, fonts close to the State's typography, wrk for bench/portal.py.
-SYSTEM_PACKAGES := poppler-utils chromium libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core fonts-liberation2 wrk
+# tests, Pango for WeasyPrint, fonts close to the State's typography, wrk for bench/portal.py,
+# redis-server for the shared-cache tests (they start their own on a free port),
+# (`manage.py backup` needs pg_dump/pg_restore: postgresql-client, beside PostgreSQL).
+SYSTEM_PACKAGES := poppler-utils chromium libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core fonts-liberation2 wrk redis-server
 
 .PHONY: help install system-deps db run worker test test-sqlite test-postgres lint format bench clean
 

@@ -1,7 +1,7 @@
 """Issuing a convention: freezing what it prints, and replacing it when it was wrong."""
 
 import hashlib
-import os
+import logging
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
@@ -12,6 +12,9 @@ from communes.history import bulk_create_audited
 from conventions.enums import ConventionStatus
 from conventions.models import SNAPSHOT_FIELDS, Convention, Enrollment
 from conventions.pdf import ConventionDocument
+from conventions.private_storage import STORAGE_ERRORS, move, storage_errors
+
+logger = logging.getLogger(__name__)
 
 # A PDF written before its row is committed.
 PENDING_SUFFIX = ".part"
@@ -46,8 +49,9 @@ def issue(convention):
             )
             # What a process killed while issuing this draft left behind: nobody else writes
             # these names while we hold the row's lock and it is still a draft.
-            storage.delete(f"{final}{PENDING_SUFFIX}")
-            storage.delete(final)
+            with storage_errors(convention.reference):
+                storage.delete(f"{final}{PENDING_SUFFIX}")
+                storage.delete(final)
             document = ConventionDocument.for_draft(convention)
             pdf = document.render(draft=False)
             convention.issued_rate = document.rate
@@ -61,7 +65,10 @@ def issue(convention):
             # Through the storage API, on the private storage: never served publicly. Under
             # a pending name until the row is committed, so that a crash before the commit
             # leaves no file under the final name (which the next run would have to avoid).
-            pending = storage.save(f"{final}{PENDING_SUFFIX}", ContentFile(pdf))
+            # A storage that cannot be written fails this convention with a French error,
+            # before anything is committed: it stays a draft.
+            with storage_errors(convention.reference):
+                pending = storage.save(f"{final}{PENDING_SUFFIX}", ContentFile(pdf))
             convention.pdf.name = final
             convention.save(update_fields=[*SNAPSHOT_FIELDS])
             convention.transition_to(ConventionStatus.EMISE)
@@ -76,11 +83,23 @@ def issue(convention):
     except BaseException:
         # The database rolled back: do not leave the file behind.
         if pending:
-            convention.pdf.storage.delete(pending)
+            try:
+                convention.pdf.storage.delete(pending)
+            except STORAGE_ERRORS:
+                logger.exception("Fichier en attente non supprimé : %s", pending)
         raise
-    # Committed: the file takes its final name (an atomic rename). A crash just before leaves
-    # the pending file, which `manage.py verify_documents --repair` renames.
-    os.replace(storage.path(pending), storage.path(final))
+    # Committed: the file takes its final name (an atomic rename on the disk, a copy inside
+    # the object storage). A crash or a storage failure just before leaves the pending file,
+    # which `manage.py verify_documents --repair` renames.
+    try:
+        move(storage, pending, final)
+    except STORAGE_ERRORS:
+        logger.exception(
+            "Convention %s émise, mais son PDF garde son nom provisoire %s : lancez "
+            "`manage.py verify_documents --repair`.",
+            convention.reference,
+            pending,
+        )
     return convention
 
 

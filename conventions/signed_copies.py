@@ -9,6 +9,13 @@ from django.utils import timezone
 from communes import journal
 from conventions.enums import ConventionStatus
 from conventions.models import Convention
+from conventions.private_storage import storage_errors
+
+SIGNED_COPY_UNAVAILABLE = (
+    "La convention signée n'a pas pu être enregistrée : le service est momentanément "
+    "indisponible. Réessayez dans quelques minutes ; si le problème persiste, écrivez au "
+    "service ENT-École."
+)
 
 
 def receive_signed_copy(convention, *, signed_pdf, act_date, act_identifier):
@@ -33,7 +40,10 @@ def receive_signed_copy(convention, *, signed_pdf, act_date, act_identifier):
                     code="signed_copy_locked",
                 )
             replaced = current.signed_pdf.name
-        convention.signed_pdf.save(f"{convention.reference}-signee.pdf", signed_pdf, save=False)
+        with storage_errors(convention.reference, SIGNED_COPY_UNAVAILABLE):
+            convention.signed_pdf.save(
+                f"{convention.reference}-signee.pdf", signed_pdf, save=False
+            )
         convention.act_date = act_date
         convention.act_identifier = act_identifier
         convention.signed_uploaded_at = timezone.now()

@@ -2,11 +2,11 @@
 or no longer matches the SHA-256 taken when issuing."""
 
 import hashlib
-import os
 from dataclasses import dataclass, field
 
 from conventions.issuing import PENDING_SUFFIX
 from conventions.models import Convention
+from conventions.private_storage import move, stored_names
 
 FILE_FIELDS = ("pdf", "signed_pdf")
 
@@ -29,14 +29,6 @@ def storage():
     return Convention._meta.get_field("pdf").storage
 
 
-def stored_names(private, folder=""):
-    folders, files = private.listdir(folder)
-    for name in files:
-        yield f"{folder}/{name}" if folder else name
-    for sub in folders:
-        yield from stored_names(private, f"{folder}/{sub}" if folder else sub)
-
-
 def sha256(private, name):
     digest = hashlib.sha256()
     with private.open(name, "rb") as file:
@@ -47,7 +39,7 @@ def sha256(private, name):
 
 def audit():
     private = storage()
-    files = set(stored_names(private)) if os.path.isdir(private.location) else set()
+    files = set(stored_names(private))
     result = Audit(checked=len(files))
     referenced = set()
     rows = (
@@ -83,4 +75,4 @@ def finish_interrupted(result):
     """Give the pending files of committed issues their final name."""
     private = storage()
     for pending, final in result.interrupted:
-        os.replace(private.path(pending), private.path(final))
+        move(private, pending, final)

@@ -3,6 +3,8 @@ from pathlib import Path
 import environ
 from django.utils.csp import CSP
 
+from entconv.object_storage import private_storage
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_SECRET_KEY = "django-insecure-development-key-not-for-production"
 
@@ -150,18 +152,11 @@ MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(BASE_DIR / "media")))
 # Signed conventions and issued PDFs are never served from a public URL.
 PRIVATE_ROOT = Path(env("PRIVATE_ROOT", default=str(BASE_DIR / "private")))
+# Issued PDFs and signed copies: the local disk above, or an S3-compatible object storage
+# named by STORAGE_URL (entconv/object_storage.py), private either way.
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "private": {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
-        # Readable by the service's account only, whatever its umask.
-        "OPTIONS": {
-            "location": str(PRIVATE_ROOT),
-            "base_url": None,
-            "file_permissions_mode": 0o600,
-            "directory_permissions_mode": 0o700,
-        },
-    },
+    "private": private_storage(env("STORAGE_URL", default=""), PRIVATE_ROOT),
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if not DEBUG

@@ -4,6 +4,7 @@ from django.urls import include, path
 from conventions import agent_views
 from conventions.admin.dashboard import campaign_dashboard, campaign_dashboard_xlsx
 from entconv import two_factor_views
+from entconv.health import health
 
 admin.site.site_header = "ENT-École — conventions"
 admin.site.site_title = "ENT-École — conventions"
@@ -36,5 +37,6 @@ urlpatterns = [
     path("admin/verification/", two_factor_views.verify, name="two_factor_verify"),
     path("admin/double-authentification/", two_factor_views.enrol, name="two_factor_enrol"),
     path("admin/", admin.site.urls),
+    path("sante/", health, name="health"),
     path("", include("conventions.urls")),
 ]

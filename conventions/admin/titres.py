@@ -10,8 +10,8 @@ from import_export.admin import ExportMixin
 from import_export.forms import ExportForm
 
 from communes.admin_actions import RefusedActionMixin
-from communes.admin_scope import ScopedAdminMixin
 from communes.admin_history import HistoryAdmin
+from communes.admin_scope import ScopedAdminMixin
 from communes.admin_wording import FrenchWordingMixin
 from communes.changelists import ChangelistRowsMixin
 from conventions import billing
