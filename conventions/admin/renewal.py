@@ -8,6 +8,8 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.http import urlencode
 
+from communes.models import Academie
+from communes.scope import scope_for
 from conventions.admin.common import admin_paths
 from conventions.models import SchoolYear, Tariff
 from conventions.renewal import (
@@ -47,6 +49,14 @@ class CampaignRenewalMixin:
             }
         return super().change_view(request, object_id, form_url, extra_context)
 
+    def scoped_academie_code(self, request):
+        academies = scope_for(request.user)
+        if academies is None:
+            return None
+        if len(academies) != 1:
+            raise PermissionDenied
+        return Academie.objects.get(pk=next(iter(academies))).code
+
     def renewal_view(self, request, pk):
         source = get_object_or_404(SchoolYear, pk=pk)
         if not self.has_renewal_permission(request):
@@ -61,15 +71,17 @@ class CampaignRenewalMixin:
             "title": f"Préparer la campagne {target_label}",
             "shown_rows": SHOWN_ROWS,
         }
+        # An académie's agent prepares his académie's campaign only (communes/scope.py).
+        code = self.scoped_academie_code(request)
         if request.method == "POST" and "copy" in request.POST:
             if not all(request.user.has_perm(name) for name in COPY_PERMISSIONS):
                 raise PermissionDenied
             try:
-                _, target, _ = check_input(source.label, target_label)
+                _, target, academie = check_input(source.label, target_label, code)
             except RenewalRefused as error:
                 self.message_user(request, " ".join(error.messages), messages.ERROR)
                 return HttpResponseRedirect(here)
-            academies = plan_renewal(source, target_label, target).academies
+            academies = plan_renewal(source, target_label, target, academie).academies
             created = copy_missing_references(source, target_label, academies)
             if created:
                 self.message_user(
@@ -83,7 +95,7 @@ class CampaignRenewalMixin:
             return HttpResponseRedirect(here)
         if request.method == "POST" and "confirm" in request.POST:
             try:
-                plan = renew(source.label, target_label)
+                plan = renew(source.label, target_label, code)
             except RenewalRefused as error:
                 context["error"] = " ".join(error.messages)
             else:
@@ -92,11 +104,11 @@ class CampaignRenewalMixin:
                     request, "admin/conventions/schoolyear/renewal.html", context
                 )
         try:
-            source, target, _ = check_input(source.label, target_label)
+            source, target, academie = check_input(source.label, target_label, code)
         except RenewalRefused as error:
             context["error"] = " ".join(error.messages)
             return TemplateResponse(request, "admin/conventions/schoolyear/renewal.html", context)
-        plan = plan_renewal(source, target_label, target)
+        plan = plan_renewal(source, target_label, target, academie)
         context["plan"] = plan
         if plan.missing:
             context["tariff_links"] = self.missing_tariff_links(plan)

@@ -116,3 +116,32 @@ def test_nothing_is_copied_for_a_year_under_way(client, demo):
     response = client.post(page_url(year_2025), {"copy": "1"}, follow=True)
     assert "L&#x27;année scolaire 2026-2027 a déjà commencé" in response.text
     assert "Rien à copier" not in response.text
+
+
+def test_an_academies_agent_renews_his_academies_conventions_only(client, demo):
+    client.force_login(make_user("gestion", username="agent-toulouse", academie="16"))
+    client.post(page_url(demo), {"copy": "1"})
+    year = SchoolYear.objects.get(label="2027-2028")
+    montpellier = Academie.objects.get(code="11")
+    # Nothing of Montpellier's copied, planned or created by a Toulouse agent.
+    assert not Signatory.objects.filter(school_year=year, academie=montpellier).exists()
+    Tariff.objects.create(school_year=year, academie=montpellier, rate=Decimal("43.00"))
+    assert "Céret (66049)" not in client.get(page_url(demo)).text
+    client.post(page_url(demo), {"confirm": "1"})
+    assert not Convention.objects.filter(school_year=year, academie=montpellier).exists()
+
+    client.force_login(make_user("gestion", username="agent-montpellier", academie="11"))
+    client.post(page_url(demo), {"copy": "1"})
+    assert "Céret (66049)" in client.get(page_url(demo)).text
+    client.post(page_url(demo), {"confirm": "1"})
+    assert Convention.objects.get(school_year=year).academie == montpellier
+
+
+def test_staff_without_a_scope_may_not_prepare_a_campaign(client, demo, django_user_model):
+    from django.contrib.auth.models import Group
+
+    user = django_user_model.objects.create_user("sans-perimetre", is_staff=True)
+    user.groups.add(Group.objects.get(name="Gestion des conventions"))
+    client.force_login(user)
+    assert client.get(page_url(demo)).status_code in (403, 404)
+    assert not SchoolYear.objects.filter(label="2027-2028").exists()
