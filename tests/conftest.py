@@ -57,3 +57,14 @@ def empty_cache():
     from django.core.cache import cache
 
     cache.clear()
+
+
+@pytest.fixture
+def smtp_server(settings):
+    """A real SMTP server on 127.0.0.1 (tests/smtp_server.py); Django's mail goes through it."""
+    from tests.smtp_server import SMTPServer
+
+    server = SMTPServer().start()
+    settings.MAILERS = server.mailers()
+    yield server
+    server.stop()

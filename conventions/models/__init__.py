@@ -18,6 +18,7 @@ from conventions.models.reference import (
     storages_private,
     validate_school_year_label,
 )
+from conventions.models.reminders import Reminder, ReminderEmail
 from conventions.models.titres import AMOUNT_FROZEN_MESSAGE, Titre, TitreCounter, TitreQuerySet
 
 __all__ = [
@@ -29,6 +30,8 @@ __all__ = [
     "ConventionTemplate",
     "Enrollment",
     "IssuingBatch",
+    "Reminder",
+    "ReminderEmail",
     "SchoolYear",
     "Signatory",
     "Tariff",

@@ -1,5 +1,6 @@
 import secrets
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Count, Exists, Max, OuterRef, Q, Subquery
@@ -17,6 +18,7 @@ from conventions.models.reference import (
     hash_access_token,
     storages_private,
 )
+from conventions.models.reminders import Reminder
 from schools.models import School
 
 SNAPSHOT_FIELDS = (
@@ -109,6 +111,35 @@ class ConventionQuerySet(models.QuerySet):
 
     def revoke_access_links(self):
         return self.exclude(access_token_hash=None).update(access_token_hash=None)
+
+    def awaiting_collectivite(self):
+        """Sent to the mairie through a live link, and not signed by it yet."""
+        return self.filter(
+            status__in=[ConventionStatus.EMISE, ConventionStatus.ENVOYEE],
+            link_sent_at__isnull=False,
+            access_token_hash__isnull=False,
+        )
+
+    def with_reminder_count(self):
+        # Reminders since the link was last sent: sending it again starts the count over.
+        count = (
+            Reminder.objects.filter(
+                convention=OuterRef("pk"), email__sent_at__gte=OuterRef("link_sent_at")
+            )
+            .order_by()
+            .values("convention")
+            .annotate(total=Count("pk"))
+            .values("total")
+        )
+        return self.annotate(reminder_count=Coalesce(Subquery(count), 0))
+
+    def to_call(self):
+        """Still unsigned after the last reminder: staff phone the mairie."""
+        return (
+            self.awaiting_collectivite()
+            .with_reminder_count()
+            .filter(reminder_count__gte=len(settings.REMINDER_DELAYS_DAYS))
+        )
 
     def for_list(self):
         return (
@@ -250,6 +281,14 @@ class Convention(models.Model):
     )
     link_created_at = models.DateTimeField("lien créé le", null=True, blank=True, editable=False)
     link_sent_at = models.DateTimeField("lien envoyé le", null=True, blank=True, editable=False)
+    # Read receipts: the first time the mairie opened its page and downloaded the PDF, through
+    # any of the links it was sent.
+    link_opened_at = models.DateTimeField(
+        "ouverte par la collectivité le", null=True, blank=True, editable=False
+    )
+    pdf_downloaded_at = models.DateTimeField(
+        "PDF téléchargé le", null=True, blank=True, editable=False
+    )
 
     # The copy signed by the collectivité, sent back through the private link.
     signed_pdf = models.FileField(
@@ -442,6 +481,15 @@ class Convention(models.Model):
     @property
     def has_access_link(self):
         return self.access_token_hash is not None
+
+    def record_first(self, field):
+        """Stamp a read receipt (link_opened_at, pdf_downloaded_at) the first time only."""
+        if getattr(self, field) is not None:
+            return
+        now = timezone.now()
+        # Conditional: of two requests at once, the first one's time stays.
+        Convention.objects.filter(pk=self.pk, **{f"{field}__isnull": True}).update(**{field: now})
+        setattr(self, field, now)
 
     def school_rows(self):
         """(label, UAI) of the enrolled schools, as printed once the convention is issued."""
