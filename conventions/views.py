@@ -219,12 +219,14 @@ def convention_for_download(token, *fields):
 @limit_per_ip("portal")
 @require_GET
 def portal_pdf(request, token):
-    convention = convention_for_download(token, "pdf", "pdf_downloaded_at")
+    convention = convention_for_download(token, "pdf", "link_opened_at", "pdf_downloaded_at")
     if convention is None or not convention.pdf:
         return link_unavailable(request)
     if convention.status == ConventionStatus.ANNULEE:
         # A cancelled document must not be signed: no longer served.
         return convention_gone(request)
+    # The file is the page's whole point: fetched straight away, the link was opened too.
+    convention.record_first("link_opened_at")
     convention.record_first("pdf_downloaded_at")
     return FileResponse(
         convention.pdf.open("rb"),

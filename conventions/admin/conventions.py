@@ -29,6 +29,7 @@ from conventions.admin.common import (
     status_badge,
 )
 from conventions.admin.convention_page import ConventionForm, ConventionPageMixin
+from conventions.admin.follow_up import FollowUpMixin, ReadReceiptFilter, ReminderFilter
 from conventions.enums import STATUS_DATE_FIELDS, ConventionStatus
 from conventions.fees import Fee
 from conventions.issuing import cancel_and_replace, issue, issued_pdf
@@ -159,6 +160,7 @@ class ConventionAdmin(
     ReadonlyLinksFollowPermissionsMixin,
     RefusedActionMixin,
     ConventionPageMixin,
+    FollowUpMixin,
     FrenchWordingMixin,
     LongDatesMixin,
     ChangelistRowsMixin,
@@ -178,6 +180,7 @@ class ConventionAdmin(
         "collectivite",
         "academie",
         "outside_flag",
+        "follow_up",
     ]
     list_filter = [
         "school_year",
@@ -185,6 +188,8 @@ class ConventionAdmin(
         StatusFilter,
         "collectivite__kind",
         "commune__departement",
+        ReadReceiptFilter,
+        ReminderFilter,
     ]
     search_fields = [
         "commune__name",
@@ -210,6 +215,8 @@ class ConventionAdmin(
         "link_state",
         "link_created_at",
         "link_sent_at",
+        "read_receipt",
+        "reminders_display",
         "signed_copy_link",
         "act_date",
         "act_identifier",
@@ -255,7 +262,15 @@ class ConventionAdmin(
         ("Suivi", {"fields": ["status", "timeline", "cancel_reason"]}),
         (
             "Lien privé de la collectivité",
-            {"fields": ["link_state", "link_created_at", "link_sent_at"]},
+            {
+                "fields": [
+                    "link_state",
+                    "link_created_at",
+                    "link_sent_at",
+                    "read_receipt",
+                    "reminders_display",
+                ]
+            },
         ),
         (
             "Convention signée par la collectivité",
