@@ -123,7 +123,10 @@ def send_one(due, mailer, now):
             sent_at=now,
             recipients=recipients,
         )
-        links = [portal_url(convention.new_access_link()) for convention in due.conventions]
+        links = [portal_url(convention.set_new_access_token()) for convention in due.conventions]
+        # One UPDATE for all: Convention.save() would re-read each row for its frozen-field
+        # check, which these two fields are not.
+        Convention.objects.bulk_update(due.conventions, ["access_token_hash", "link_created_at"])
         Reminder.objects.bulk_create(
             Reminder(email=reminder_email, convention=convention, rank=convention.reminder_rank)
             for convention in due.conventions

@@ -461,6 +461,12 @@ class Convention(models.Model):
 
     def new_access_link(self):
         """Make a fresh private link (the previous one stops working); returns its token."""
+        token = self.set_new_access_token()
+        self.save(update_fields=["access_token_hash", "link_created_at"])
+        return token
+
+    def set_new_access_token(self):
+        """new_access_link() without the save, for callers that save many rows at once."""
         if not self.can_receive_access_link():
             raise ValidationError(
                 "Seule une convention émise, envoyée ou signée par la collectivité peut "
@@ -471,7 +477,6 @@ class Convention(models.Model):
         token = secrets.token_urlsafe(32)
         self.access_token_hash = hash_access_token(token)
         self.link_created_at = timezone.now()
-        self.save(update_fields=["access_token_hash", "link_created_at"])
         return token
 
     def revoke_access_link(self):
