@@ -44,6 +44,7 @@ def is_due(convention, delays, now):
 class Due:
     collectivite: object
     conventions: list  # each with .reminder_rank set
+    already_today: bool = False
 
 
 @dataclass
@@ -85,9 +86,9 @@ def due_reminders(now=None):
             continue
         for convention in conventions:
             convention.reminder_rank = convention.reminder_count + 1
-        entry = Due(conventions[0].collectivite, conventions)
-        entry.already_today = collectivite_id in reminded_today
-        due.append(entry)
+        due.append(
+            Due(conventions[0].collectivite, conventions, collectivite_id in reminded_today)
+        )
     return due
 
 
@@ -128,7 +129,12 @@ def send_one(due, mailer, now):
         # check, which these two fields are not.
         Convention.objects.bulk_update(due.conventions, ["access_token_hash", "link_created_at"])
         Reminder.objects.bulk_create(
-            Reminder(email=reminder_email, convention=convention, rank=convention.reminder_rank)
+            Reminder(
+                email=reminder_email,
+                convention=convention,
+                rank=convention.reminder_rank,
+                sent_at=now,
+            )
             for convention in due.conventions
         )
         # Sent inside the transaction: if the server refuses it, neither the reminder nor

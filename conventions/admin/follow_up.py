@@ -106,7 +106,7 @@ class FollowUpMixin:
 
     @admin.display(description="relances")
     def reminders_display(self, obj):
-        reminders = list(obj.reminders.select_related("email").order_by("email__sent_at"))
+        reminders = list(obj.reminders.select_related("email").order_by("sent_at"))
         if not reminders:
             return "aucune relance"
         html = format_html_join(
@@ -115,7 +115,7 @@ class FollowUpMixin:
             (
                 (
                     reminder.rank,
-                    long_datetime(reminder.email.sent_at),
+                    long_datetime(reminder.sent_at),
                     ", ".join(reminder.email.recipients),
                 )
                 for reminder in reminders

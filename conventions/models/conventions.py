@@ -124,7 +124,7 @@ class ConventionQuerySet(models.QuerySet):
         # Reminders since the link was last sent: sending it again starts the count over.
         count = (
             Reminder.objects.filter(
-                convention=OuterRef("pk"), email__sent_at__gte=OuterRef("link_sent_at")
+                convention=OuterRef("pk"), sent_at__gte=OuterRef("link_sent_at")
             )
             .order_by()
             .values("convention")

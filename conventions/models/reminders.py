@@ -48,11 +48,14 @@ class Reminder(models.Model):
         related_name="reminders",
     )
     rank = models.PositiveSmallIntegerField("rang")
+    # The e-mail's moment, on the reminder too: counting a convention's reminders since its
+    # link was sent then reads only this table, through the convention's index.
+    sent_at = models.DateTimeField("envoyée le")
 
     class Meta:
         verbose_name = "relance"
         verbose_name_plural = "relances"
-        ordering = ["email__sent_at"]
+        ordering = ["sent_at"]
         constraints = [
             models.UniqueConstraint(
                 fields=["email", "convention"], name="one_reminder_per_convention_and_email"

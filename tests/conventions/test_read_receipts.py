@@ -38,7 +38,7 @@ def remind(convention, rank, days_ago=0):
         sent_at=sent_at,
         recipients=["mairie@exemple.fr"],
     )
-    Reminder.objects.create(email=email, convention=convention, rank=rank)
+    Reminder.objects.create(email=email, convention=convention, rank=rank, sent_at=sent_at)
 
 
 def test_first_opening_and_first_download_are_recorded_once(client):
