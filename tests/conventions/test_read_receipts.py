@@ -55,7 +55,6 @@ def test_first_opening_and_first_download_are_recorded_once(client):
     response = client.get(reverse("conventions:portal_pdf", args=[token]))
     assert response.status_code == 200
     b"".join(response.streaming_content)
-    response.close()
     convention.refresh_from_db()
     assert convention.link_opened_at == opened
     downloaded = convention.pdf_downloaded_at
@@ -63,7 +62,6 @@ def test_first_opening_and_first_download_are_recorded_once(client):
 
     response = client.get(reverse("conventions:portal_pdf", args=[token]))
     b"".join(response.streaming_content)
-    response.close()
     convention.refresh_from_db()
     assert convention.pdf_downloaded_at == downloaded
 
@@ -107,7 +105,6 @@ def test_filters(admin_client, client):
     downloaded, token = with_link()
     response = client.get(reverse("conventions:portal_pdf", args=[token]))
     b"".join(response.streaming_content)
-    response.close()
     reminded, _ = with_link()
     remind(reminded, 1)
     to_call, _ = with_link()
