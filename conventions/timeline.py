@@ -15,10 +15,9 @@ from conventions.templatetags.money import euros
 # Fields a person edits on the convention page; the rest is written by the workflows,
 # whose events the journal tells better.
 EDITED_FIELDS = ("collectivite", "commune", "school_year", "academie", "document_date")
-# Read receipts of the private link: fields another part of the project may add to
-# Convention. Shown when present; the journal events of the same name are shown as well.
+# Read receipts of the private link (Convention.record_first).
 READ_RECEIPT_FIELDS = {
-    "opened_at": "lien privé ouvert par la collectivité",
+    "link_opened_at": "lien privé ouvert par la collectivité",
     "pdf_downloaded_at": "PDF téléchargé par la collectivité",
 }
 

@@ -179,6 +179,8 @@ def portal(request, token):
         if draft.exists():
             return redirect("conventions:confirm", token=token)
         return link_unavailable(request)
+    # Before rendering: the cached page is keyed on the row as it now stands.
+    convention.record_first("link_opened_at")
     accepts_copy = convention.can_receive_signed_copy() or convention.can_replace_signed_copy()
     if request.method == "POST" and accepts_copy:
         form = SignedCopyForm(request.POST, request.FILES, convention=convention)
@@ -238,12 +240,15 @@ def convention_for_download(token, *fields):
 @limit_per_ip("portal")
 @require_GET
 def portal_pdf(request, token):
-    convention = convention_for_download(token, "pdf")
+    convention = convention_for_download(token, "pdf", "link_opened_at", "pdf_downloaded_at")
     if convention is None or not convention.pdf:
         return link_unavailable(request)
     if convention.status == ConventionStatus.ANNULEE:
         # A cancelled document must not be signed: no longer served.
         return convention_gone(request)
+    # The file is the page's whole point: fetched straight away, the link was opened too.
+    convention.record_first("link_opened_at")
+    convention.record_first("pdf_downloaded_at")
     return FileResponse(
         convention.pdf.open("rb"),
         as_attachment=True,

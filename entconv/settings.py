@@ -180,6 +180,9 @@ STAFF_NOTIFICATION_EMAILS = env.list("STAFF_NOTIFICATION_EMAILS", default=[])
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 # The address a mairie writes to for a new link (shown when its link no longer works).
 PORTAL_CONTACT_EMAIL = env("PORTAL_CONTACT_EMAIL", default=DEFAULT_FROM_EMAIL)
+# Days after the link was sent when send_reminders reminds a mairie that has not signed; after
+# the last one the convention is "à relancer par téléphone".
+REMINDER_DELAYS_DAYS = env.list("REMINDER_DELAYS_DAYS", cast=int, default=[15, 30])
 
 # Security: everything below is on in production, driven by the environment.
 SECURE_SSL_REDIRECT = env("SECURE_SSL_REDIRECT")

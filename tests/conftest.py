@@ -65,3 +65,14 @@ def second_factor_optional(settings):
     # else log in with the password alone, as in the demo. The second factor's own tests
     # (test_two_factor.py, browser/test_two_factor.py) require it again.
     settings.OTP_REQUIRED = False
+
+
+@pytest.fixture
+def smtp_server(settings):
+    """A real SMTP server on 127.0.0.1 (tests/smtp_server.py); Django's mail goes through it."""
+    from tests.smtp_server import SMTPServer
+
+    server = SMTPServer().start()
+    settings.MAILERS = server.mailers()
+    yield server
+    server.stop()

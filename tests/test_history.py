@@ -189,3 +189,16 @@ def test_the_timeline_includes_the_titre_events(db):
     assert labels[0] == "convention créée"
     assert "titre de perception émis" in labels
     assert labels[-1] == "titre de perception payé"
+
+
+def test_the_timeline_shows_the_mairies_read_receipts(db):
+    from conventions.timeline import convention_steps
+
+    convention = complete_convention(school_count=1)
+    convention.record_first("link_opened_at")
+    convention.record_first("pdf_downloaded_at")
+
+    labels = [step.label for step in convention_steps(Convention.objects.get())]
+
+    assert "lien privé ouvert par la collectivité" in labels
+    assert "PDF téléchargé par la collectivité" in labels

@@ -33,6 +33,7 @@ from conventions.admin.common import (
 )
 from conventions.admin.confirmation import ConfirmationAdminMixin
 from conventions.admin.convention_page import ConventionForm, ConventionPageMixin
+from conventions.admin.follow_up import FollowUpMixin, ReadReceiptFilter, ReminderFilter
 from conventions.admin.history import ConventionHistoryMixin
 from conventions.enums import STATUS_DATE_FIELDS, ConventionStatus
 from conventions.fees import Fee
@@ -166,6 +167,7 @@ class ConventionAdmin(
     RefusedActionMixin,
     ConfirmationAdminMixin,
     ConventionPageMixin,
+    FollowUpMixin,
     FrenchWordingMixin,
     LongDatesMixin,
     ChangelistRowsMixin,
@@ -187,6 +189,7 @@ class ConventionAdmin(
         "collectivite",
         "academie",
         "outside_flag",
+        "follow_up",
     ]
     list_filter = [
         "school_year",
@@ -194,6 +197,8 @@ class ConventionAdmin(
         StatusFilter,
         "collectivite__kind",
         "commune__departement",
+        ReadReceiptFilter,
+        ReminderFilter,
     ]
     search_fields = [
         "commune__name",
@@ -220,6 +225,8 @@ class ConventionAdmin(
         "link_state",
         "link_created_at",
         "link_sent_at",
+        "read_receipt",
+        "reminders_display",
         "signed_copy_link",
         "act_date",
         "act_identifier",
@@ -266,7 +273,15 @@ class ConventionAdmin(
         ("Suivi", {"fields": ["status", "timeline", "cancel_reason"]}),
         (
             "Lien privé de la collectivité",
-            {"fields": ["link_state", "link_created_at", "link_sent_at"]},
+            {
+                "fields": [
+                    "link_state",
+                    "link_created_at",
+                    "link_sent_at",
+                    "read_receipt",
+                    "reminders_display",
+                ]
+            },
         ),
         (
             "Convention signée par la collectivité",

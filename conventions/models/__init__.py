@@ -19,6 +19,7 @@ from conventions.models.reference import (
     storages_private,
     validate_school_year_label,
 )
+from conventions.models.reminders import Reminder, ReminderEmail
 from conventions.models.titres import AMOUNT_FROZEN_MESSAGE, Titre, TitreCounter, TitreQuerySet
 
 __all__ = [
@@ -31,6 +32,8 @@ __all__ = [
     "Enrollment",
     "IssuingBatch",
     "MissingSchoolReport",
+    "Reminder",
+    "ReminderEmail",
     "SchoolConfirmation",
     "SchoolYear",
     "Signatory",

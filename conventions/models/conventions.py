@@ -1,5 +1,6 @@
 import secrets
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Count, Exists, Max, OuterRef, Q, Subquery
@@ -19,6 +20,7 @@ from conventions.models.reference import (
     hash_access_token,
     storages_private,
 )
+from conventions.models.reminders import Reminder
 from schools.models import School
 
 SNAPSHOT_FIELDS = (
@@ -111,6 +113,35 @@ class ConventionQuerySet(models.QuerySet):
 
     def revoke_access_links(self):
         return self.exclude(access_token_hash=None).update(access_token_hash=None)
+
+    def awaiting_collectivite(self):
+        """Sent to the mairie through a live link, and not signed by it yet."""
+        return self.filter(
+            status__in=[ConventionStatus.EMISE, ConventionStatus.ENVOYEE],
+            link_sent_at__isnull=False,
+            access_token_hash__isnull=False,
+        )
+
+    def with_reminder_count(self):
+        # Reminders since the link was last sent: sending it again starts the count over.
+        count = (
+            Reminder.objects.filter(
+                convention=OuterRef("pk"), sent_at__gte=OuterRef("link_sent_at")
+            )
+            .order_by()
+            .values("convention")
+            .annotate(total=Count("pk"))
+            .values("total")
+        )
+        return self.annotate(reminder_count=Coalesce(Subquery(count), 0))
+
+    def to_call(self):
+        """Still unsigned after the last reminder: staff phone the mairie."""
+        return (
+            self.awaiting_collectivite()
+            .with_reminder_count()
+            .filter(reminder_count__gte=len(settings.REMINDER_DELAYS_DAYS))
+        )
 
     def for_list(self):
         return (
@@ -252,6 +283,14 @@ class Convention(models.Model):
     )
     link_created_at = models.DateTimeField("lien créé le", null=True, blank=True, editable=False)
     link_sent_at = models.DateTimeField("lien envoyé le", null=True, blank=True, editable=False)
+    # Read receipts: the first time the mairie opened its page and downloaded the PDF, through
+    # any of the links it was sent.
+    link_opened_at = models.DateTimeField(
+        "ouverte par la collectivité le", null=True, blank=True, editable=False
+    )
+    pdf_downloaded_at = models.DateTimeField(
+        "PDF téléchargé le", null=True, blank=True, editable=False
+    )
 
     # The copy signed by the collectivité, sent back through the private link.
     signed_pdf = models.FileField(
@@ -425,6 +464,12 @@ class Convention(models.Model):
 
     def new_access_link(self):
         """Make a fresh private link (the previous one stops working); returns its token."""
+        token = self.set_new_access_token()
+        self.save(update_fields=["access_token_hash", "link_created_at"])
+        return token
+
+    def set_new_access_token(self):
+        """new_access_link() without the save, for callers that save many rows at once."""
         if not self.can_receive_access_link():
             raise ValidationError(
                 "Seule une convention émise, envoyée ou signée par la collectivité peut "
@@ -435,7 +480,6 @@ class Convention(models.Model):
         token = secrets.token_urlsafe(32)
         self.access_token_hash = hash_access_token(token)
         self.link_created_at = timezone.now()
-        self.save(update_fields=["access_token_hash", "link_created_at"])
         return token
 
     def revoke_access_link(self):
@@ -445,6 +489,15 @@ class Convention(models.Model):
     @property
     def has_access_link(self):
         return self.access_token_hash is not None
+
+    def record_first(self, field):
+        """Stamp a read receipt (link_opened_at, pdf_downloaded_at) the first time only."""
+        if getattr(self, field) is not None:
+            return
+        now = timezone.now()
+        # Conditional: of two requests at once, the first one's time stays.
+        Convention.objects.filter(pk=self.pk, **{f"{field}__isnull": True}).update(**{field: now})
+        setattr(self, field, now)
 
     def school_rows(self):
         """(label, UAI) of the enrolled schools, as printed once the convention is issued."""
