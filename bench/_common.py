@@ -116,3 +116,19 @@ def create_conventions(year, count, schools_per_convention, first_insee=10000):
             for i, school in enumerate(schools)
         )
     return conventions
+
+
+def verified_client(user):
+    """A test client logged in as `user` with a session that gave its second-factor code,
+    as every staff session in production (DEBUG=0 requires one)."""
+    from django.test import Client
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.force_login(user)
+    device = TOTPDevice.objects.create(user=user, name="bench", confirmed=True)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return client

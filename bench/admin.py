@@ -11,7 +11,7 @@ under 150 ms. Measured as a superuser, then as an agent of the académie de Toul
 
 import sys
 
-from _common import create_conventions, setup_django, timed
+from _common import create_conventions, setup_django, timed, verified_client
 
 setup_django("entconv_bench_admin")
 
@@ -21,11 +21,8 @@ from django.contrib.auth import get_user_model  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.core.signals import request_finished, request_started  # noqa: E402
 from django.db import close_old_connections, connection  # noqa: E402
-from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.urls import reverse  # noqa: E402
-from django_otp import DEVICE_ID_SESSION_KEY  # noqa: E402
-from django_otp.plugins.otp_totp.models import TOTPDevice  # noqa: E402
 
 from communes.models import Academie, AgentScope  # noqa: E402
 from conventions.models import Convention, SchoolYear, Tariff  # noqa: E402
@@ -94,13 +91,7 @@ def main():
 
 
 def measure(who, user, convention):
-    client = Client(HTTP_HOST="127.0.0.1")
-    client.force_login(user)
-    # A session that gave its second-factor code, as every staff session in production.
-    device = TOTPDevice.objects.create(user=user, name="bench", confirmed=True)
-    session = client.session
-    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-    session.save()
+    client = verified_client(user)
     pages = {
         "conventions (liste)": reverse("admin:conventions_convention_changelist"),
         "écoles (liste)": reverse("admin:schools_school_changelist"),

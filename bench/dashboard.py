@@ -12,7 +12,7 @@ import datetime
 import sys
 from decimal import Decimal
 
-from _common import setup_django, timed
+from _common import setup_django, timed, verified_client
 
 setup_django("entconv_bench_dashboard")
 
@@ -20,7 +20,6 @@ from django.contrib.auth import get_user_model  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.core.signals import request_finished, request_started  # noqa: E402
 from django.db import close_old_connections, connection, reset_queries, transaction  # noqa: E402
-from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from stdnum import luhn  # noqa: E402
 
@@ -200,8 +199,7 @@ def main():
         communes, collectivites, schools = territory()
         add_campaign(YEARS[0], communes, collectivites, schools)
     user = get_user_model().objects.create_superuser("bench", "bench@example.org", "x")
-    client = Client(HTTP_HOST="127.0.0.1")
-    client.force_login(user)
+    client = verified_client(user)
     one = measure(client, "1 campagne")
     with transaction.atomic():
         for label in YEARS[1:]:

@@ -2,9 +2,13 @@
 
 import datetime
 
+from django.contrib.admin.utils import unquote
+from django.http import Http404
 from django.utils import timezone
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.template_utils import HistoricalRecordContextHelper
+
+from communes.scope import scope_for
 
 
 def french_value(field, value):
@@ -28,6 +32,23 @@ class FrenchRecordHelper(HistoricalRecordContextHelper):
 
 
 class HistoryAdmin(SimpleHistoryAdmin):
+    # simple-history reads a row's history straight from the model, and falls back on the
+    # history of a row it cannot find: both would show an agent another académie's rows.
+    def history_view(self, request, object_id, extra_context=None):
+        self.check_history_scope(request, object_id)
+        return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        self.check_history_scope(request, object_id)
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def check_history_scope(self, request, object_id):
+        # get_object() is scoped (communes/admin_scope.py): another académie's row is a 404
+        # there. A deleted row's history stays open to those who see every académie only.
+        missing = self.get_object(request, unquote(object_id)) is None
+        if missing and scope_for(request.user) is not None:
+            raise Http404("Aucun objet ne correspond à la requête.")
+
     def history_view_title(self, request, obj):
         return f"Historique : {obj}"
 

@@ -5,6 +5,8 @@ a "region" agent (and a superuser) on both académies. Every admin asks through
 ScopedAdminMixin (communes/admin_scope.py); other pages (the dashboard…) ask scope_for().
 """
 
+from django.contrib.auth import get_user_model
+from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Q
 
@@ -44,3 +46,15 @@ def in_scope(queryset, user, path, *, shared=False, many=False):
             pk__in=queryset.model._default_manager.filter(condition).values("pk")
         )
     return queryset.filter(condition)
+
+
+class ScopedModelBackend(ModelBackend):
+    """Django's backend, loading the agent's scope with the user: every admin page asks."""
+
+    def get_user(self, user_id):
+        User = get_user_model()
+        try:
+            user = User._default_manager.select_related("agent_scope").get(pk=user_id)
+        except User.DoesNotExist:
+            return None
+        return user if self.user_can_authenticate(user) else None

@@ -74,6 +74,8 @@ MIDDLEWARE = [
 SIMPLE_HISTORY_REVERT_DISABLED = True
 
 ROOT_URLCONF = "entconv.urls"
+# Django's backend, loading the agent's académie with the user (communes/scope.py).
+AUTHENTICATION_BACKENDS = ["communes.scope.ScopedModelBackend"]
 
 TEMPLATES = [
     {

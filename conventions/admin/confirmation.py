@@ -4,6 +4,7 @@ differences with the draft, and accepting them in one click."""
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Exists, OuterRef
 from django.http import Http404
 from django.template.defaultfilters import pluralize
 from django.template.response import TemplateResponse
@@ -11,6 +12,7 @@ from django.template.response import TemplateResponse
 from conventions import confirmations
 from conventions.admin.common import admin_paths
 from conventions.enums import ConventionStatus
+from conventions.models import MissingSchoolReport, SchoolConfirmation
 
 CHANGE_LABELS = {
     "representative_name": "représentant",
@@ -153,15 +155,42 @@ class ConfirmationAdminMixin:
             )
         return self.change_page(convention)
 
+    # Most conventions were never sent for confirmation: the page asks whether there is
+    # anything to read in the convention's own query rather than in two more.
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        request.entconv_confirmation_flags = True
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if getattr(request, "entconv_confirmation_flags", False):
+            queryset = queryset.annotate(
+                has_confirmations=Exists(
+                    SchoolConfirmation.objects.filter(convention=OuterRef("pk"))
+                ),
+                has_missing_reports=Exists(
+                    MissingSchoolReport.objects.filter(convention=OuterRef("pk"))
+                ),
+            )
+        return queryset
+
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None:
-            latest = confirmations.latest_confirmation(obj)
+            latest = (
+                confirmations.latest_confirmation(obj)
+                if getattr(obj, "has_confirmations", True)
+                else None
+            )
             context["can_send_for_confirmation"] = (
                 obj.status == ConventionStatus.BROUILLON
                 and self.has_send_link_permission(request, obj)
             )
             context["confirmation"] = latest
-            context["missing_school_reports"] = list(obj.missing_school_reports.all()[:20])
+            context["missing_school_reports"] = (
+                list(obj.missing_school_reports.all()[:20])
+                if getattr(obj, "has_missing_reports", True)
+                else []
+            )
             if latest is not None and obj.status == ConventionStatus.BROUILLON:
                 pending = confirmations.pending_differences(latest)
                 context["confirmation_pending"] = pending

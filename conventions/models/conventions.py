@@ -564,7 +564,8 @@ class Convention(models.Model):
 
     def live_titre(self):
         """The titre not cancelled, if any: while it stands the mairie owes its amount."""
-        if self.pk is None:
+        # A titre follows the signatures: a draft has none (and its page one query less).
+        if self.pk is None or self.status == ConventionStatus.BROUILLON:
             return None
         return self.titres.exclude(status=TitreStatus.ANNULE).first()
 
