@@ -1,10 +1,12 @@
 from django.contrib import admin
 
+from communes.admin_wording import FrenchWordingMixin
 from communes.journal import JournalEntry
 
 
 @admin.register(JournalEntry)
-class JournalEntryAdmin(admin.ModelAdmin):
+class JournalEntryAdmin(FrenchWordingMixin, admin.ModelAdmin):
+    feminine = True
     """Read only: the journal is written by the workflows, never by hand."""
 
     list_display = ["seq", "at", "event", "actor", "object_repr"]

@@ -357,6 +357,9 @@ def write(plan):
             academie_id=renewal.source.academie_id,
             number=numbers.get(renewal.source.commune_id, 0) + 1,
             status=ConventionStatus.BROUILLON,
+            # Dated the day the campaign is prepared, as a new convention is: issuing
+            # refuses an undated draft, and 2,400 of them are not dated by hand.
+            document_date=timezone.localdate(),
         )
         for renewal in plan.renewals
     )

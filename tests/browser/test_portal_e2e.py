@@ -68,7 +68,7 @@ def test_mairie_checks_downloads_and_returns_the_signed_convention(
     page.get_by_label("Nom d’utilisateur").fill("agent")
     page.get_by_label("Mot de passe").fill("motdepasse-long-42")
     page.get_by_role("button", name="Connexion").click()
-    expect(page.get_by_text(IDENTIFIER)).to_be_visible()
+    expect(page.get_by_text(IDENTIFIER, exact=True)).to_be_visible()
     expect(
         page.locator(".readonly").get_by_text("signée par la collectivité", exact=True)
     ).to_be_visible()

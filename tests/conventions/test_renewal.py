@@ -68,6 +68,7 @@ def test_renews_each_live_convention_as_a_draft_with_its_schools():
 
     renewed = Convention.objects.get(school_year__label="2027-2028")
     assert renewed.status == ConventionStatus.BROUILLON
+    assert renewed.document_date == BEFORE_RENTREE  # issuing refuses an undated draft
     assert renewed.collectivite == convention.collectivite
     assert renewed.commune == convention.commune
     assert set(renewed.schools.all()) == set(convention.schools.all())
