@@ -5,7 +5,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from communes.models import Collectivite, Commune
-from conventions.admin.conventions import EnrolledSchoolSelect
+from conventions.admin.enrollment_inline import EnrolledSchoolSelect
 from conventions.models import Convention, Enrollment
 from schools.models import School
 from tests.factories import (

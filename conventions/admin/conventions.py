@@ -1,12 +1,8 @@
-from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.actions import delete_selected
-from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Exists, OuterRef
 from django.http import FileResponse, Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
-from django.template.defaultfilters import pluralize
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
@@ -15,24 +11,23 @@ from communes.admin_actions import RefusedActionMixin
 from communes.admin_history import HistoryAdmin
 from communes.admin_links import ReadonlyLinksFollowPermissionsMixin
 from communes.admin_scope import ScopedAdminMixin, refuse
-from communes.admin_wording import FrenchInlineMixin, FrenchWordingMixin
+from communes.admin_wording import FrenchWordingMixin
 from communes.changelists import ChangelistRowsMixin, SortedIdsPaginator
 from communes.models import Academie
 from communes.scope import in_scope, scope_for
-from conventions import billing
-from conventions.access_links import portal_url, send_access_link
 from conventions.admin.common import (
     MANUAL_TRANSITIONS,
     STATUS_LABELS,
     UAI_RE,
     LongDatesMixin,
     admin_paths,
-    issued_zip,
     pdf_response,
     status_badge,
 )
 from conventions.admin.confirmation import ConfirmationAdminMixin
+from conventions.admin.convention_actions import ConventionActionsMixin
 from conventions.admin.convention_page import ConventionForm, ConventionPageMixin
+from conventions.admin.enrollment_inline import EnrollmentInline
 from conventions.admin.follow_up import FollowUpMixin, ReadReceiptFilter, ReminderFilter
 from conventions.admin.history import ConventionHistoryMixin
 from conventions.enums import STATUS_DATE_FIELDS, ConventionStatus
@@ -41,110 +36,12 @@ from conventions.issuing import cancel_and_replace, issue, issued_pdf
 from conventions.models import (
     Convention,
     Enrollment,
-    IssuingBatch,
     SchoolYear,
     Tariff,
 )
 from conventions.pdf import ConventionDocument
 from conventions.templatetags.dates import long_datetime
 from conventions.templatetags.money import euros
-
-
-class EnrolledSchoolSelect(AutocompleteSelect):
-    """The school autocomplete of an enrollment row. Django's widget queries the selected
-    school to show it, one query per enrolled school; the row's form already holds it."""
-
-    schools = {}  # pk (str) -> School, set per form by EnrollmentForm
-
-    def optgroups(self, name, value, attr=None):
-        selected = [str(v) for v in value if str(v) not in self.choices.field.empty_values]
-        if not all(pk in self.schools for pk in selected):
-            return super().optgroups(name, value, attr)
-        options = [] if self.is_required else [self.create_option(name, "", "", False, 0)]
-        for pk in selected:
-            school = self.schools[pk]
-            label = self.choices.field.label_from_instance(school)
-            options.append(self.create_option(name, school.pk, label, True, len(options)))
-        return [(None, options, 0)]
-
-
-class EnrollmentForm(forms.ModelForm):
-    def __init__(self, *args, convention=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.convention = convention
-        field = self.fields.get("school")  # absent when the convention is issued
-        if field is not None and self.instance.school_id:
-            widget = getattr(field.widget, "widget", field.widget)  # inside the related wrapper
-            widget.schools = {str(self.instance.school_id): self.instance.school}
-
-    def clean(self):
-        # The row's year is its convention's. On a new convention neither is saved yet and
-        # the model's clean() cannot reach it through convention_id: copy it here, for the
-        # duplicate check and for the save.
-        if self.convention is not None:
-            self.instance.school_year_id = self.convention.school_year_id
-        return super().clean()
-
-
-class EnrollmentFormSet(forms.BaseInlineFormSet):
-    def get_form_kwargs(self, index):
-        # The convention being edited, saved or not (the admin validates the convention's
-        # form, filling its year, before the inline's).
-        return {**super().get_form_kwargs(index), "convention": self.instance}
-
-
-class EnrollmentInline(ScopedAdminMixin, FrenchInlineMixin, admin.TabularInline):
-    feminine = True
-    model = Enrollment
-    form = EnrollmentForm
-    formset = EnrollmentFormSet
-    extra = 0
-    autocomplete_fields = ["school"]
-    fields = ["school", "label", "flag"]
-    readonly_fields = ["label", "flag"]
-    verbose_name = "école inscrite"
-    verbose_name_plural = "écoles inscrites"
-
-    def get_queryset(self, request):
-        return (
-            super()
-            .get_queryset(request)
-            .select_related(
-                "school__commune__departement", "school_year", "convention__collectivite"
-            )
-            .prefetch_related("convention__collectivite__communes")
-        )
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "school":
-            kwargs["widget"] = EnrolledSchoolSelect(
-                db_field, self.admin_site, using=kwargs.get("using")
-            )
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
-
-    # An issued convention's schools are frozen with it.
-    def has_add_permission(self, request, obj=None):
-        return super().has_add_permission(request, obj) and not (obj and obj.is_issued)
-
-    def has_change_permission(self, request, obj=None):
-        return super().has_change_permission(request, obj) and not (obj and obj.is_issued)
-
-    def has_delete_permission(self, request, obj=None):
-        return super().has_delete_permission(request, obj) and not (obj and obj.is_issued)
-
-    @admin.display(description="libellé imprimé")
-    def label(self, obj):
-        return obj.school.convention_label() if obj.pk else ""
-
-    @admin.display(description="hors périmètre")
-    def flag(self, obj):
-        if obj.pk and obj.outside_communes:
-            return format_html(
-                '<span class="entconv-flag" title="{}">⚠ hors des communes couvertes</span>',
-                "Cette école n'est pas située dans une commune pour laquelle la collectivité "
-                "signe ; c'est permis (syndicats) mais à vérifier.",
-            )
-        return ""
 
 
 class StatusFilter(admin.SimpleListFilter):
@@ -163,6 +60,7 @@ class StatusFilter(admin.SimpleListFilter):
 @admin.register(Convention)
 class ConventionAdmin(
     ScopedAdminMixin,
+    ConventionActionsMixin,
     ReadonlyLinksFollowPermissionsMixin,
     RefusedActionMixin,
     ConfirmationAdminMixin,
@@ -422,49 +320,6 @@ class ConventionAdmin(
             ]
         return fields
 
-    @admin.action(
-        description="Émettre en arrière-plan les brouillons sélectionnés", permissions=["issue"]
-    )
-    def issue_in_background(self, request, queryset):
-        from conventions.tasks import issue_in_background
-
-        years = set(queryset.values_list("school_year", flat=True).distinct())
-        if len(years) != 1:
-            self.message_user(
-                request, "Sélectionnez les conventions d'une seule année scolaire.", messages.ERROR
-            )
-            return None
-        ids = list(queryset.filter(status=ConventionStatus.BROUILLON).values_list("pk", flat=True))
-        batch = IssuingBatch.objects.create(
-            school_year_id=years.pop(), convention_ids=ids, total=len(ids), created_by=request.user
-        )
-        result = issue_in_background.enqueue(batch.pk)
-        IssuingBatch.objects.filter(pk=batch.pk).update(task_id=str(result.id))
-        self.message_user(
-            request,
-            format_html(
-                "{} brouillon(s) à émettre en arrière-plan : suivez l'avancement dans "
-                '<a href="{}">Émissions en arrière-plan</a>.',
-                len(ids),
-                reverse("admin:conventions_issuingbatch_change", args=[batch.pk]),
-            ),
-            messages.SUCCESS,
-        )
-        return None
-
-    # The ZIP is how the rectorat archives and forwards a batch; an accountant opens each
-    # convention's PDF from its page.
-    @admin.action(description="Télécharger les PDF émis (ZIP)", permissions=["change"])
-    def download_zip(self, request, queryset):
-        conventions = (
-            queryset.issued()
-            .select_related("school_year", "academie", "commune")
-            .order_by("academie__code", "commune__insee_code")
-        )
-        return FileResponse(
-            issued_zip(conventions), as_attachment=True, filename="conventions-emises.zip"
-        )
-
     # Views -----------------------------------------------------------------------------
 
     def preview_view(self, request, pk):
@@ -535,60 +390,6 @@ class ConventionAdmin(
         )
 
     # Actions ---------------------------------------------------------------------------
-
-    @admin.action(description="Envoyer le lien", permissions=["send_link"])
-    def send_link(self, request, queryset):
-        for convention in queryset.select_related("collectivite", "commune", "school_year"):
-            try:
-                send_access_link(convention)
-            except ValidationError as error:
-                self.message_user(
-                    request,
-                    f"{convention.reference} : {' '.join(error.messages)}",
-                    messages.ERROR,
-                )
-            except OSError as error:
-                # smtplib's errors are OSErrors; the transaction left nothing recorded.
-                self.message_user(
-                    request,
-                    f"{convention.reference} : l'envoi de l'e-mail a échoué ({error}) ; "
-                    "aucun lien n'a été enregistré, réessayez plus tard.",
-                    messages.ERROR,
-                )
-            else:
-                self.message_user(
-                    request,
-                    f"{convention.reference} : lien envoyé à "
-                    f"{', '.join(convention.collectivite.email_list())}.",
-                    messages.SUCCESS,
-                )
-
-    @admin.action(
-        description="Générer un nouveau lien (sans l'envoyer)", permissions=["send_link"]
-    )
-    def regenerate_link(self, request, queryset):
-        for convention in queryset.select_related("school_year", "commune", "academie"):
-            try:
-                token = convention.new_access_link()
-            except ValidationError as error:
-                self.message_user(
-                    request,
-                    f"{convention.reference} : {' '.join(error.messages)}",
-                    messages.ERROR,
-                )
-            else:
-                # Shown once: only the hash is stored.
-                self.message_user(
-                    request,
-                    f"{convention.reference} : nouveau lien (l'ancien ne fonctionne plus) : "
-                    f"{portal_url(token)}",
-                    messages.SUCCESS,
-                )
-
-    @admin.action(description="Révoquer le lien", permissions=["send_link"])
-    def revoke_link(self, request, queryset):
-        count = queryset.revoke_access_links()
-        self.message_user(request, f"{count} lien(s) révoqué(s).", messages.SUCCESS)
 
     # Views -----------------------------------------------------------------------------
 
@@ -721,119 +522,6 @@ class ConventionAdmin(
 
     def has_delete_permission(self, request, obj=None):
         return super().has_delete_permission(request, obj) and (obj is None or obj.is_deletable)
-
-    @admin.action(description="Supprimer les brouillons sélectionnés", permissions=["delete"])
-    def delete_selected(self, request, queryset):
-        kept = list(queryset.undeletable().select_related("school_year", "academie", "commune"))
-        if kept:
-            # Each row's real status, and the advice agreed in number (a cancelled one is
-            # already the record that replaces a deletion).
-            if len(kept) == 1:
-                convention = kept[0]
-                advice = (
-                    "elle reste enregistrée"
-                    if convention.status == ConventionStatus.ANNULEE
-                    else "annulez-la plutôt"
-                )
-                refused = (
-                    f"{convention.reference} est {convention.get_status_display()} : {advice}"
-                )
-            else:
-                refused = (
-                    ", ".join(
-                        f"{convention.reference} ({convention.get_status_display()})"
-                        for convention in kept[:20]
-                    )
-                    + f"{' …' if len(kept) > 20 else ''} ne sont pas des brouillons : "
-                    + (
-                        "elles restent enregistrées"
-                        if all(c.status == ConventionStatus.ANNULEE for c in kept)
-                        else "annulez-les plutôt"
-                    )
-                )
-            self.message_user(
-                request,
-                "Suppression refusée : seuls les brouillons se suppriment ; "
-                f"{refused}. Rien n'a été supprimé.",
-                messages.ERROR,
-            )
-            return None
-        return delete_selected(self, request, queryset)
-
-    def delete_model(self, request, obj):
-        obj.delete_files_on_commit()
-        super().delete_model(request, obj)
-
-    def delete_queryset(self, request, queryset):
-        for convention in queryset:
-            convention.delete_files_on_commit()
-        super().delete_queryset(request, queryset)
-
-    @admin.action(
-        description="Préparer les titres de perception, à vérifier avant émission",
-        permissions=["issue_titre"],
-    )
-    def prepare_titres(self, request, queryset):
-        # Numbers are never given back: accountants may want to review debtors and amounts
-        # in the titres list before numbering them with "Émettre les titres sélectionnés".
-        billable = queryset.billable().select_related("collectivite", "school_year", "academie")
-        prepared = 0
-        for convention in billable.order_by("pk"):
-            try:
-                billing.prepare_titre(convention)
-            except ValidationError as error:
-                self.message_user(request, " ".join(error.messages), messages.ERROR)
-            else:
-                prepared += 1
-        if prepared:
-            self.message_user(
-                request,
-                f"{prepared} titre{pluralize(prepared)} à émettre préparé{pluralize(prepared)}.",
-                messages.SUCCESS,
-            )
-        else:
-            self.message_user(
-                request,
-                "Aucun titre préparé : les conventions sélectionnées ne sont pas signées par "
-                "les deux parties, ou ont déjà un titre.",
-                messages.WARNING,
-            )
-
-    @admin.action(
-        description="Émettre les titres de perception (conventions signées)",
-        permissions=["issue_titre"],
-    )
-    def issue_titres(self, request, queryset):
-        billable = queryset.billable().select_related("collectivite", "school_year", "academie")
-        done, errors = 0, []
-        for _convention, titre, error in billing.issue_titres(billable.order_by("pk")):
-            if titre:
-                done += 1
-            else:
-                errors.append(error)
-        skipped = queryset.count() - done - len(errors)
-        if not done and not errors:
-            self.message_user(
-                request,
-                "Aucun titre émis : les conventions sélectionnées ne sont pas signées par les "
-                "deux parties, ou sont déjà facturées.",
-                messages.WARNING,
-            )
-            return
-        self.message_user(
-            request,
-            f"{done} titre{pluralize(done)} émis"
-            + (
-                f" ; {skipped} convention{pluralize(skipped)} ignorée{pluralize(skipped)} "
-                "(non signée par les deux parties, ou déjà facturée)"
-                if skipped
-                else ""
-            )
-            + ".",
-            messages.SUCCESS if done else messages.WARNING,
-        )
-        for error in errors:
-            self.message_user(request, error, messages.ERROR)
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         # Read-only users (the accountants) see the convention, not buttons they may not use.
