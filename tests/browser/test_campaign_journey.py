@@ -82,15 +82,11 @@ def test_staff_run_the_campaign_from_renewal_to_dashboard(
     ceret = Convention.objects.get(school_year__label="2027-2028", commune__name="Céret")
     assert ceret.schools.count() == 4 and ceret.fee.rate == 43
 
-    # 2. The renewal leaves the drafts undated, and a draft without "date de la convention"
-    # cannot be issued: staff date each one on its page (see the report: with 2,400 drafts
-    # the renewal should set it).
+    # 2. The report's link opens the new year's conventions: the two drafts, dated the day
+    # the campaign was prepared (issuing refuses an undated draft).
     page.get_by_role("link", name="Voir les conventions 2027-2028").click()
-    for name in ["Céret", AMELIE]:
-        page.locator("#result_list").get_by_role("link", name=name).click()
-        page.get_by_label(re.compile("^date de la convention", re.IGNORECASE)).fill("03/05/2027")
-        page.get_by_role("button", name="Enregistrer", exact=True).click()
-        expect(page.locator(".messagelist")).to_contain_text("modifié")
+    expect(page.locator("#result_list tbody tr")).to_have_count(2)
+    assert not Convention.objects.filter(school_year__label="2027-2028", document_date=None)
 
     # 3. Issue the new drafts in the background and follow the progress.
     page.locator("#changelist-filter").get_by_role("link", name="2027-2028").click()

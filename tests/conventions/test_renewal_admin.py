@@ -145,3 +145,17 @@ def test_staff_without_a_scope_may_not_prepare_a_campaign(client, demo, django_u
     client.force_login(user)
     assert client.get(page_url(demo)).status_code in (403, 404)
     assert not SchoolYear.objects.filter(label="2027-2028").exists()
+
+
+def test_the_report_links_to_the_new_years_conventions_whatever_its_id(client, demo):
+    # A year id past 999 was printed "1 234" in the link, which the list then refused.
+    year = SchoolYear.objects.create(
+        pk=1234, label="2027-2028", end_date=datetime.date(2028, 9, 5)
+    )
+    logged_in(client, "gestion")
+    client.post(page_url(demo), {"copy": "1"})
+    Tariff.objects.create(
+        school_year=year, academie=Academie.objects.get(code="11"), rate=Decimal("43.00")
+    )
+    report = client.post(page_url(demo), {"confirm": "1"})
+    assert '?school_year__id__exact=1234"' in report.text
