@@ -3,82 +3,28 @@ cache. Rate limits and lock-outs must count once across workers, whatever header
 client sends, and an oversized body is refused before it is sent."""
 
 import http.client
-import os
 import re
-import secrets
 import socket
-import subprocess
-import sys
 import time
-from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.gunicorn_server import production_env, running_gunicorn
+
 WORKERS = 3
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture
 def gunicorn(tmp_path):
-    port = free_port()
-    env = {
-        **os.environ,
-        "DEBUG": "0",
-        "SECRET_KEY": secrets.token_urlsafe(50),
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'gunicorn.sqlite3'}",
-        "CACHE_URL": "dbcache://entconv_cache",
-        # A proxy that is not this test: the header below is the client's own invention.
-        "CLIENT_IP_HEADER": "HTTP_X_REAL_IP",
-        "TRUSTED_PROXIES": "10.0.0.1",
-        "PRIVATE_ROOT": str(tmp_path / "private"),
-        "GUNICORN_THREADS": "2",
-        "DJANGO_SUPERUSER_PASSWORD": "le-bon-mot-de-passe",
-    }
-    manage = [sys.executable, "manage.py"]
-    for command in (
+    env = production_env(tmp_path, "dbcache://entconv_cache")
+    setup = [
         ["migrate", "-v0"],
         ["createcachetable"],
         ["createsuperuser", "--noinput", "--username", "admin", "--email", "a@example.org"],
-    ):
-        subprocess.run(manage + command, cwd=ROOT, env=env, check=True, timeout=120)
-    log = tmp_path / "access.log"
-    server = subprocess.Popen(
-        [
-            *(sys.executable, "-m", "gunicorn", "entconv.wsgi"),
-            *("--workers", str(WORKERS), "--bind", f"127.0.0.1:{port}"),
-            *("--access-logfile", str(log), "--access-logformat", "%(p)s %(s)s %(U)s"),
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                assert server.poll() is None, "gunicorn s'est arrêté au démarrage"
-                assert time.monotonic() < deadline, "gunicorn n'a pas démarré en 60 s"
-                time.sleep(0.2)
+    ]
+    with running_gunicorn(tmp_path, env, WORKERS, setup) as (port, log):
         yield port, log
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(timeout=20)
 
 
 def request(port, method, path, body=None, headers=None):

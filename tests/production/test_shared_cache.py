@@ -1,24 +1,16 @@
 """CACHE_URL=redis://…: two gunicorn workers count the rate limits and the admin lock-out in
 one redis-server (started by the tests on a free port), and share the public page cache."""
 
-import os
 import re
 import secrets
-import socket
-import subprocess
-import sys
-import time
-from pathlib import Path
 from urllib.parse import urlencode
 
 import environ
 import pytest
 import redis
 
-from tests.production.conftest import free_port
+from tests.gunicorn_server import production_env, running_gunicorn
 from tests.test_gunicorn_workers import request, wait_for_a_fresh_minute
-
-ROOT = Path(__file__).resolve().parent.parent.parent
 
 
 def test_a_redis_cache_url_selects_djangos_own_redis_backend():
@@ -31,57 +23,14 @@ def test_a_redis_cache_url_selects_djangos_own_redis_backend():
 def gunicorn_on_redis(tmp_path, redis_server):
     database = f"{redis_server}/{secrets.randbelow(15) + 1}"
     redis.Redis.from_url(database).flushdb()
-    port = free_port()
-    env = {
-        **os.environ,
-        "DEBUG": "0",
-        "SECRET_KEY": secrets.token_urlsafe(50),
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'gunicorn.sqlite3'}",
-        "CACHE_URL": database,
-        "CLIENT_IP_HEADER": "HTTP_X_REAL_IP",
-        "TRUSTED_PROXIES": "10.0.0.1",
-        "PRIVATE_ROOT": str(tmp_path / "private"),
-        "GUNICORN_THREADS": "2",
-        "DJANGO_SUPERUSER_PASSWORD": "le-bon-mot-de-passe",
-    }
-    manage = [sys.executable, "manage.py"]
+    env = production_env(tmp_path, database)
     # No createcachetable: Redis needs no table.
-    for command in (
+    setup = [
         ["migrate", "-v0"],
         ["createsuperuser", "--noinput", "--username", "admin", "--email", "a@example.org"],
-    ):
-        subprocess.run(manage + command, cwd=ROOT, env=env, check=True, timeout=120)
-    log = tmp_path / "access.log"
-    server = subprocess.Popen(
-        [
-            *(sys.executable, "-m", "gunicorn", "entconv.wsgi"),
-            *("--workers", "2", "--bind", f"127.0.0.1:{port}"),
-            *("--access-logfile", str(log), "--access-logformat", "%(p)s %(s)s %(U)s"),
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                assert server.poll() is None, "gunicorn s'est arrêté au démarrage"
-                assert time.monotonic() < deadline, "gunicorn n'a pas démarré en 60 s"
-                time.sleep(0.2)
+    ]
+    with running_gunicorn(tmp_path, env, 2, setup) as (port, log):
         yield port, log, redis.Redis.from_url(database)
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(timeout=20)
 
 
 def test_two_workers_count_the_limits_in_redis(gunicorn_on_redis):

@@ -1,0 +1,76 @@
+"""A real gunicorn serving the project, for the tests that need several worker processes
+(tests/test_gunicorn_workers.py, tests/production/test_shared_cache.py)."""
+
+import contextlib
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def production_env(tmp_path, cache_url):
+    return {
+        **os.environ,
+        "DEBUG": "0",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'gunicorn.sqlite3'}",
+        "CACHE_URL": cache_url,
+        # A proxy that is not the test: the header the tests send is the client's invention.
+        "CLIENT_IP_HEADER": "HTTP_X_REAL_IP",
+        "TRUSTED_PROXIES": "10.0.0.1",
+        "PRIVATE_ROOT": str(tmp_path / "private"),
+        "GUNICORN_THREADS": "2",
+        "DJANGO_SUPERUSER_PASSWORD": "le-bon-mot-de-passe",
+    }
+
+
+@contextlib.contextmanager
+def running_gunicorn(tmp_path, env, workers, setup_commands):
+    """Run the setup commands, start gunicorn on a free port, yield (port, access log)."""
+    for command in setup_commands:
+        subprocess.run(
+            [sys.executable, "manage.py", *command], cwd=ROOT, env=env, check=True, timeout=120
+        )
+    port = free_port()
+    log = tmp_path / "access.log"
+    server = subprocess.Popen(
+        [
+            *(sys.executable, "-m", "gunicorn", "entconv.wsgi"),
+            *("--workers", str(workers), "--bind", f"127.0.0.1:{port}"),
+            *("--access-logfile", str(log), "--access-logformat", "%(p)s %(s)s %(U)s"),
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                assert server.poll() is None, "gunicorn s'est arrêté au démarrage"
+                assert time.monotonic() < deadline, "gunicorn n'a pas démarré en 60 s"
+                time.sleep(0.2)
+        yield port, log
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait(timeout=20)
