@@ -2,14 +2,14 @@
 # migrations' references) stay `conventions.models.X`.
 from conventions.models.batches import IssuingBatch
 from conventions.models.confirmations import MissingSchoolReport, SchoolConfirmation
-from conventions.models.conventions import (
+from conventions.models.convention_queries import (
     FROZEN_FIELDS,
     SNAPSHOT_FIELDS,
-    Convention,
     ConventionQuerySet,
-    Enrollment,
     frozen_error,
 )
+from conventions.models.conventions import Convention
+from conventions.models.enrollments import Enrollment
 from conventions.models.reference import (
     ConventionTemplate,
     SchoolYear,

@@ -1,10 +1,8 @@
 import secrets
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
-from django.db.models import Count, Exists, Max, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Exists, Max, OuterRef, Q
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -13,6 +11,13 @@ from communes.history import AuditedHistory, bulk_create_audited, bulk_update_au
 from communes.models import Academie, Collectivite, Commune
 from conventions.enums import STATUS_DATE_FIELDS, TRANSITIONS, ConventionStatus, TitreStatus
 from conventions.fees import Fee
+from conventions.models.convention_queries import (
+    FROZEN_FIELDS,
+    LINK_STATUSES,
+    ConventionManager,
+    frozen_error,
+)
+from conventions.models.enrollments import Enrollment
 from conventions.models.reference import (
     ConventionTemplate,
     SchoolYear,
@@ -20,157 +25,7 @@ from conventions.models.reference import (
     hash_access_token,
     storages_private,
 )
-from conventions.models.reminders import Reminder
 from schools.models import School
-
-SNAPSHOT_FIELDS = (
-    "issued_rate",
-    "issued_school_count",
-    "issued_amount",
-    "issued_school_labels",
-    "issued_signatory_name",
-    "issued_signatory_titles",
-    "issued_template",
-    "pdf",
-    "pdf_sha256",
-)
-# What an issued convention printed. Once issued these never change: a mistake is
-# corrected by cancelling and issuing a replacement.
-FROZEN_FIELDS = (
-    "collectivite",
-    "commune",
-    "school_year",
-    "academie",
-    "document_date",
-    *SNAPSHOT_FIELDS,
-)
-
-
-def frozen_error(fields):
-    return ValidationError(
-        "Convention émise : %(fields)s ne peu(ven)t plus être modifié(s). Annulez-la et "
-        "émettez une convention de remplacement.",
-        code="frozen",
-        params={"fields": ", ".join(fields)},
-    )
-
-
-# The statuses in which the mairie may still sign (or replace its signed copy).
-LINK_STATUSES = {
-    ConventionStatus.EMISE,
-    ConventionStatus.ENVOYEE,
-    ConventionStatus.SIGNEE_COLLECTIVITE,
-}
-
-
-class ConventionQuerySet(models.QuerySet):
-    def update(self, **kwargs):
-        # The bulk path of the ORM skips save(): refuse it on issued rows as well.
-        frozen = sorted(set(kwargs) & {*FROZEN_FIELDS, *(f"{f}_id" for f in FROZEN_FIELDS)})
-        if frozen and self.filter(issued_amount__isnull=False).exists():
-            raise frozen_error(frozen)
-        return super().update(**kwargs)
-
-    def issued(self):
-        return self.filter(issued_amount__isnull=False)
-
-    def active(self):
-        return self.exclude(status=ConventionStatus.ANNULEE)
-
-    def with_fee(self):
-        rate = (
-            Tariff.objects.filter(
-                school_year=OuterRef("school_year"), academie=OuterRef("academie")
-            )
-            .order_by()
-            .values("rate")[:1]
-        )
-        # Subqueries rather than a GROUP BY: the changelist's COUNT(*) can then drop them.
-        count = (
-            Enrollment.objects.filter(convention=OuterRef("pk"))
-            .order_by()
-            .values("convention")
-            .annotate(total=Count("pk"))
-            .values("total")
-        )
-        return self.annotate(
-            school_count=Coalesce(Subquery(count), 0),
-            tariff_rate=Subquery(rate),
-        )
-
-    def with_outside_flag(self):
-        covered = Collectivite.communes.through.objects.filter(
-            collectivite=OuterRef(OuterRef("collectivite")), commune=OuterRef("school__commune")
-        )
-        outside = Enrollment.objects.filter(convention=OuterRef("pk")).filter(~Exists(covered))
-        return self.annotate(has_outside_school=Exists(outside))
-
-    def with_access_token(self, token):
-        # The URL converter bounds the length; anything else simply matches no row.
-        return self.filter(access_token_hash=hash_access_token(token)).exclude(
-            status=ConventionStatus.BROUILLON
-        )
-
-    def revoke_access_links(self):
-        return self.exclude(access_token_hash=None).update(access_token_hash=None)
-
-    def awaiting_collectivite(self):
-        """Sent to the mairie through a live link, and not signed by it yet."""
-        return self.filter(
-            status__in=[ConventionStatus.EMISE, ConventionStatus.ENVOYEE],
-            link_sent_at__isnull=False,
-            access_token_hash__isnull=False,
-        )
-
-    def with_reminder_count(self):
-        # Reminders since the link was last sent: sending it again starts the count over.
-        count = (
-            Reminder.objects.filter(
-                convention=OuterRef("pk"), sent_at__gte=OuterRef("link_sent_at")
-            )
-            .order_by()
-            .values("convention")
-            .annotate(total=Count("pk"))
-            .values("total")
-        )
-        return self.annotate(reminder_count=Coalesce(Subquery(count), 0))
-
-    def to_call(self):
-        """Still unsigned after the last reminder: staff phone the mairie."""
-        return (
-            self.awaiting_collectivite()
-            .with_reminder_count()
-            .filter(reminder_count__gte=len(settings.REMINDER_DELAYS_DAYS))
-        )
-
-    def for_list(self):
-        return (
-            self.select_related("collectivite", "commune", "school_year", "academie")
-            .with_fee()
-            .with_outside_flag()
-        )
-
-    def undeletable(self):
-        return self.exclude(status=ConventionStatus.BROUILLON)
-
-    def billable(self):
-        # Signed by both parties and without a live titre. A convention whose titre was
-        # cancelled stays "facturée" and may be billed again under a new number.
-        from conventions.models.titres import Titre  # titres.py imports this module
-
-        live_titre = Titre.objects.filter(convention=OuterRef("pk")).exclude(
-            status=TitreStatus.ANNULE
-        )
-        return self.filter(
-            status__in=[ConventionStatus.SIGNEE_ACADEMIE, ConventionStatus.FACTUREE]
-        ).exclude(Exists(live_titre))
-
-
-class ConventionManager(models.Manager.from_queryset(ConventionQuerySet)):
-    def get_by_natural_key(self, insee_code, school_year, number):
-        return self.get(
-            commune__insee_code=insee_code, school_year__label=school_year, number=number
-        )
 
 
 class Convention(models.Model):
@@ -644,88 +499,3 @@ class Convention(models.Model):
                 status=status.value,
                 reason=self.cancel_reason if status == ConventionStatus.ANNULEE else "",
             )
-
-
-class EnrollmentManager(models.Manager):
-    def get_by_natural_key(self, uai, school_year):
-        return self.get(school__uai=uai, school_year__label=school_year, active=True)
-
-
-class Enrollment(models.Model):
-    convention = models.ForeignKey(
-        Convention,
-        verbose_name="convention",
-        on_delete=models.CASCADE,
-        related_name="enrollments",
-    )
-    school = models.ForeignKey(
-        School, verbose_name="école", on_delete=models.PROTECT, related_name="enrollments"
-    )
-    # Copied from the convention so that the database itself refuses a school enrolled
-    # twice in the same year.
-    school_year = models.ForeignKey(
-        SchoolYear, verbose_name="année scolaire", on_delete=models.PROTECT, editable=False
-    )
-    # False once the convention is cancelled: its replacement may enroll the same schools.
-    active = models.BooleanField("active", default=True, editable=False)
-
-    objects = EnrollmentManager()
-    history = AuditedHistory()
-
-    class Meta:
-        verbose_name = "école inscrite"
-        verbose_name_plural = "écoles inscrites"
-        ordering = ["school__commune__name", "school__name"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["school", "school_year"],
-                condition=Q(active=True),
-                name="one_enrollment_per_school_and_year",
-                violation_error_message=(
-                    "Cette école est déjà inscrite dans une autre convention de la même année "
-                    "scolaire."
-                ),
-            )
-        ]
-
-    def __str__(self):
-        return f"{self.school} – {self.school_year}"
-
-    def natural_key(self):
-        return (self.school.uai, self.school_year.label)
-
-    natural_key.dependencies = ["schools.school", "conventions.convention"]
-
-    def clean(self):
-        if self.convention_id and self.convention.is_issued:
-            raise ValidationError(
-                "La convention est émise : ses écoles ne peuvent plus changer. Annulez-la et "
-                "émettez une convention de remplacement."
-            )
-        if self.convention_id:
-            self.school_year_id = self.convention.school_year_id
-        if self.school_id and self.school_year_id:
-            other = (
-                Enrollment.objects.filter(
-                    school=self.school_id, school_year=self.school_year_id, active=True
-                )
-                .exclude(pk=self.pk)
-                .select_related("convention__commune")
-                .first()
-            )
-            if other:
-                raise ValidationError(
-                    {
-                        "school": (
-                            f"L'école {self.school.uai} est déjà inscrite pour "
-                            f"{other.school_year} dans la convention de "
-                            f"{other.convention.commune.name} ({other.convention.reference})."
-                        )
-                    }
-                )
-
-    @property
-    def outside_communes(self):
-        # .all() so that a prefetch of the collectivité's communes serves every row.
-        covered = {commune.pk for commune in self.convention.collectivite.communes.all()}
-        return self.school.commune_id not in covered
