@@ -39,13 +39,16 @@ STYLESHEETS = [
     "component/stepper/stepper.min.css",
 ]
 
+# Loaded by the pages themselves (browsers ask for a favicon on every first visit).
+OTHER_FILES = ["favicon/favicon.svg", "favicon/favicon.ico"]
+
 URL = re.compile(r"url\(\s*['\"]?([^'\")]+)['\"]?\s*\)")
 
 
 @cache
 def needed_files():
     """The stylesheets and the files they reference, as paths relative to DIST."""
-    files = set()
+    files = set(OTHER_FILES)
     for stylesheet in STYLESHEETS:
         files.add(stylesheet)
         text = (DIST / stylesheet).read_text(encoding="utf-8")
