@@ -208,3 +208,20 @@ def test_convention_page_issued_upload_errors_uploaded_invoiced(page, ceret_issu
     expect(page.locator(".fr-stepper")).to_contain_text("Étape 5 sur 5")
     expect(page.get_by_role("heading", name="Titre de perception")).to_be_visible()
     check("convention-facturee")
+
+
+def test_expired_form_and_too_many_requests_pages(page, ceret_issued_link, check, settings):
+    _, link = ceret_issued_link
+    page.goto(link)
+    # The form stayed open past the session: the browser lost its CSRF cookie.
+    page.context.clear_cookies()
+    page.get_by_role("button", name="Déposer la convention signée").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Le formulaire a expiré")
+    assert_layout(page)
+    check("403-csrf")
+
+    settings.PORTAL_RATE_LIMIT = 0
+    page.goto(link)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Trop de demandes")
+    expect(page.get_by_text("patientez une minute")).to_be_visible()
+    check("429")
