@@ -5,6 +5,7 @@ and prints requests per second, p50, p95 and errors for each. Goal: p95 < 100 ms
 
     .venv/bin/python bench/portal.py [--seconds 30] [--clients 20] [--cached-only]
     .venv/bin/python bench/portal.py --confirmation   # the confirmation page, GET and POST
+    .venv/bin/python bench/portal.py --weight         # bytes of a first visit, in Chromium
 
 Then the same load with the page cache off (PORTAL_CACHE_SECONDS=0), side by side.
 
@@ -311,7 +312,16 @@ def main():
         action="store_true",
         help="mesurer seulement la page de confirmation des écoles (GET et POST, 8 écoles)",
     )
+    parser.add_argument(
+        "--weight",
+        action="store_true",
+        help="mesurer le poids de la première visite de la page privée (HTML, CSS, JS, polices)",
+    )
     args = parser.parse_args()
+    if args.weight:
+        import _portal_weight  # bench/, the script's own folder
+
+        return _portal_weight.main(args, sys.modules[__name__])
     if args.confirmation:
         import _portal_confirmation  # bench/, the script's own folder
 

@@ -12,6 +12,7 @@ from functools import wraps
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpResponse
+from django.template.loader import render_to_string
 from django.urls import reverse
 
 
@@ -48,8 +49,10 @@ def client_ip(request):
     return remote
 
 
-def too_many_requests(retry_after, message):
-    response = HttpResponse(message, status=429, content_type="text/plain; charset=utf-8")
+def too_many_requests(request, retry_after, message):
+    response = HttpResponse(
+        render_to_string("429.html", {"message": message}, request), status=429
+    )
     response["Retry-After"] = str(retry_after)
     return response
 
@@ -76,6 +79,7 @@ def limit_per_ip(scope, period=60):
             key = f"ratelimit:{scope}:{client_ip(request)}:{window}"
             if hit(key, period) > settings.PORTAL_RATE_LIMIT:
                 return too_many_requests(
+                    request,
                     period - int(time.time()) % period,
                     "Trop de requêtes depuis votre adresse : patientez une minute puis réessayez.",
                 )
@@ -102,12 +106,14 @@ def login_lockout(request, username):
     counts = cache.get_many(keys.values())
     if counts.get(keys["address"], 0) >= settings.ADMIN_LOGIN_MAX_FAILURES:
         return too_many_requests(
+            request,
             period,
             f"Trop d'échecs de connexion depuis votre adresse : réessayez dans "
             f"{period // 60} minutes.",
         )
     if counts.get(keys["account"], 0) >= settings.ADMIN_LOGIN_MAX_FAILURES:
         return too_many_requests(
+            request,
             period,
             f"Trop d'échecs de connexion pour ce compte : il est bloqué, réessayez dans "
             f"{period // 60} minutes.",

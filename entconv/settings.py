@@ -150,6 +150,13 @@ USE_THOUSAND_SEPARATOR = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = Path(env("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
+# The public pages use the State's design system (DSFR): only the files they load are taken
+# from django-dsfr's build (entconv/dsfr_static.py), never its app nor a CDN.
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+    "entconv.dsfr_static.DsfrFinder",
+]
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(BASE_DIR / "media")))
 # Signed conventions and issued PDFs are never served from a public URL.
@@ -182,6 +189,17 @@ STAFF_NOTIFICATION_EMAILS = env.list("STAFF_NOTIFICATION_EMAILS", default=[])
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 # The address a mairie writes to for a new link (shown when its link no longer works).
 PORTAL_CONTACT_EMAIL = env("PORTAL_CONTACT_EMAIL", default=DEFAULT_FROM_EMAIL)
+# The footer's mandatory pages (conventions/legal_views.py): mentions légales and données
+# personnelles.
+LEGAL_PUBLICATION_DIRECTOR = env(
+    "LEGAL_PUBLICATION_DIRECTOR", default="le recteur de la région académique Occitanie"
+)
+LEGAL_HOST = env(
+    "LEGAL_HOST",
+    default="Région académique Occitanie, direction des systèmes d'information, "
+    "rectorat de l'académie de Toulouse, CS 87703, 31077 Toulouse Cedex 4",
+)
+DPO_EMAIL = env("DPO_EMAIL", default="dpd@region-academique-occitanie.fr")
 # Days after the link was sent when send_reminders reminds a mairie that has not signed; after
 # the last one the convention is "à relancer par téléphone".
 REMINDER_DELAYS_DAYS = env.list("REMINDER_DELAYS_DAYS", cast=int, default=[15, 30])

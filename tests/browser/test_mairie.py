@@ -216,7 +216,9 @@ def test_the_simulator_counts_what_the_convention_counts(
     screenshot("1-publiques")
     assert_accessible(page)
 
-    page.get_by_label("Compter aussi les écoles privées de la commune").check()
+    # DSFR draws the box on the label: the visitor clicks its text.
+    page.locator("label").filter(has_text="Compter aussi les écoles privées").click()
+    expect(page.get_by_label("Compter aussi les écoles privées de la commune")).to_be_checked()
     page.get_by_role("button", name="Rechercher").click()
     expect(page.locator(".fee")).to_contain_text("5 écoles × 41,00 € = 205,00 €")
     expect(page.get_by_role("heading", name=re.compile("\\(1\\) : comptée"))).to_be_visible()

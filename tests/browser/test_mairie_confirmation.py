@@ -94,7 +94,9 @@ def test_staff_send_the_mairie_confirms_staff_accept_issue_and_the_mairie_signs(
     assert_accessible(mairie)
 
     # It unticks one school: the server's amount follows.
-    mairie.get_by_label(DROPPED).uncheck()
+    # DSFR draws the box on the label: the mairie clicks the school's name.
+    mairie.locator("label").filter(has_text=DROPPED).click()
+    expect(mairie.get_by_label(DROPPED)).not_to_be_checked()
     expect(mairie.locator("#montant")).to_have_text(f"3 écoles × 41,00{NBSP}€ = 123,00{NBSP}€")
     mairie.get_by_label("Nom du représentant de la collectivité").fill("Marie DURAND")
 

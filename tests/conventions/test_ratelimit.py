@@ -1,3 +1,5 @@
+import html
+
 import pytest
 from django.urls import reverse
 
@@ -23,7 +25,7 @@ def test_token_pages_answer_429_after_30_requests_a_minute(client, seed_data, se
         assert status(client, pdf if n % 2 else page) == 200
     response = client.get(page)
     assert response.status_code == 429
-    assert "Trop de requêtes" in response.content.decode()
+    assert "Trop de requêtes" in html.unescape(response.content.decode())
     assert 0 < int(response["Retry-After"]) <= 60
     assert status(client, pdf) == 429
     # Guessing tokens counts too, and another address is not held back.
@@ -61,13 +63,15 @@ def test_admin_login_locks_out_after_repeated_failures(client, staff, settings, 
     # Even the right password is refused while locked out.
     response = client.post(login, {"username": "admin", "password": "password"})
     assert response.status_code == 429
-    assert "Trop d'échecs de connexion depuis votre adresse" in response.content.decode()
+    assert "Trop d'échecs de connexion depuis votre adresse" in html.unescape(
+        response.content.decode()
+    )
     # The account is locked too: another address cannot go on trying its passwords.
     other = client.post(
         login, {"username": "admin", "password": "password"}, REMOTE_ADDR="10.0.0.9"
     )
     assert other.status_code == 429
-    assert "Trop d'échecs de connexion pour ce compte" in other.content.decode()
+    assert "Trop d'échecs de connexion pour ce compte" in html.unescape(other.content.decode())
     # Other accounts still log in from there.
     django_user_model.objects.create_superuser("agent", "agent@example.com", "password")
     ok = client.post(login, {"username": "agent", "password": "password"}, REMOTE_ADDR="10.0.0.9")
@@ -85,7 +89,7 @@ def test_failures_from_many_addresses_lock_the_account(client, staff, settings):
         login, {"username": "admin", "password": "password"}, REMOTE_ADDR="10.0.2.1"
     )
     assert response.status_code == 429
-    assert "pour ce compte" in response.content.decode()
+    assert "pour ce compte" in html.unescape(response.content.decode())
 
 
 def test_successful_login_resets_the_count(client, staff, settings):
