@@ -3,6 +3,7 @@
 import datetime
 
 from django.contrib.admin.utils import unquote
+from django.db import models
 from django.http import Http404
 from django.utils import timezone
 from simple_history.admin import SimpleHistoryAdmin
@@ -48,6 +49,18 @@ class HistoryAdmin(SimpleHistoryAdmin):
         missing = self.get_object(request, unquote(object_id)) is None
         if missing and scope_for(request.user) is not None:
             raise Http404("Aucun objet ne correspond à la requête.")
+
+    def get_history_queryset(self, request, history_manager, pk_name, object_id):
+        # simple-history then calls select_related() with the model's tracked foreign keys:
+        # with none (a collectivité), that is select_related() with no arguments, deprecated
+        # in Django 6.1 (and an error where warnings are). The same query, spelt out.
+        qs = history_manager.filter(**{pk_name: object_id}).select_related("history_user")
+        foreign_keys = [
+            field.name
+            for field in history_manager.model.tracked_fields
+            if isinstance(field, models.ForeignKey)
+        ]
+        return qs.select_related(*foreign_keys) if foreign_keys else qs
 
     def history_view_title(self, request, obj):
         return f"Historique : {obj}"

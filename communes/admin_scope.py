@@ -181,6 +181,23 @@ class ScopedAdminMixin:
         formfield = super().formfield_for_manytomany(db_field, request, **kwargs)
         return self.scope_formfield(request, db_field, formfield)
 
+    def save_related(self, request, form, formsets, change):
+        if change and scope_for(request.user) is not None:
+            self.keep_unseen_relations(form)
+        super().save_related(request, form, formsets, change)
+
+    def keep_unseen_relations(self, form):
+        # A many-to-many field shows an agent his académie's rows only (a collectivité's
+        # communes): what he saves replaces what he saw, the other académie's rows stay.
+        for field in form.instance._meta.many_to_many:
+            formfield = form.fields.get(field.name)
+            if formfield is None or field.name not in form.cleaned_data:
+                continue
+            unseen = getattr(form.instance, field.name).exclude(
+                pk__in=formfield.queryset.values("pk")
+            )
+            form.cleaned_data[field.name] = [*form.cleaned_data[field.name], *unseen]
+
     def scope_formfield(self, request, db_field, formfield):
         if formfield is None or request is None or scope_for(request.user) is None:
             return formfield

@@ -29,6 +29,14 @@ class AuditedHistory(HistoricalRecords):
         kwargs.setdefault("get_user", history_user)
         super().__init__(**kwargs)
 
+    def post_save(self, instance, created, using=None, **kwargs):
+        # simple-history skips raw saves (loaddata): rows loaded from fixtures would have no
+        # first version, and their first change would show who but not from what to what.
+        # A row loaded again (updated in place) keeps its history as it is.
+        if kwargs.get("raw", False) and created:
+            kwargs["raw"] = False
+        super().post_save(instance, created, using=using, **kwargs)
+
     def get_change_reason_for_object(self, instance, history_type, using):
         return super().get_change_reason_for_object(instance, history_type, using) or (
             history_reason()

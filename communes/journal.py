@@ -180,6 +180,34 @@ def _lock_chain():
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ADVISORY_LOCK_KEY])
 
 
+def _read_head():
+    last = JournalEntry.objects.order_by("-seq").values_list("seq", "hash").first()
+    return last if last else (0, GENESIS_HASH)
+
+
+class _HeadMark:
+    """Registered with on_commit() by each write: while it is still in the connection's
+    list, the transaction that wrote the head is open and neither it nor the savepoint of
+    the write was rolled back (Django drops a rolled back savepoint's callbacks with it,
+    and every callback at commit or rollback), so the lock is held and the head known."""
+
+    def __call__(self):
+        pass
+
+
+def _known_head():
+    """(seq, hash) of the chain's head as this transaction last wrote it, else None."""
+    known = getattr(connection, "_journal_head", None)
+    if known is None or not connection.in_atomic_block:
+        return None
+    head, mark = known
+    # The mark is nearly always the last callback: look from the end.
+    for _sids, func, _robust in reversed(connection.run_on_commit):
+        if func is mark:
+            return head
+    return None
+
+
 def record(event, actor=None, obj=None, **data):
     """Append one event to the journal; returns the entry.
 
@@ -191,12 +219,16 @@ def record(event, actor=None, obj=None, **data):
     actor_id, actor_label = actor_fields(actor)
     # Through JSON once, so that what is hashed is exactly what the database gives back.
     data = json.loads(json.dumps(data, default=str))
-    with transaction.atomic():
-        _lock_chain()
-        last = JournalEntry.objects.order_by("-seq").values_list("seq", "hash").first()
-        seq, previous_hash = (last[0] + 1, last[1]) if last else (1, GENESIS_HASH)
+    # No savepoint: a failed insert fails the caller's transaction, as any failed write.
+    # The lock and the read of the head are for the first event of a transaction only:
+    # the lock holds until its end, and the head is then the row written last.
+    with transaction.atomic(savepoint=False):
+        head = _known_head()
+        if head is None:
+            _lock_chain()
+            head = _read_head()
         entry = JournalEntry(
-            seq=seq,
+            seq=head[0] + 1,
             at=timezone.now(),
             event=JournalEvent(event),
             actor_id=actor_id,
@@ -205,10 +237,13 @@ def record(event, actor=None, obj=None, **data):
             object_id=str(obj.pk) if obj is not None else "",
             object_repr=str(obj)[:200] if obj is not None else "",
             data=data,
-            previous_hash=previous_hash,
+            previous_hash=head[1],
         )
         entry.hash = entry.compute_hash()
         entry.save(force_insert=True)
+        mark = _HeadMark()
+        transaction.on_commit(mark)
+        connection._journal_head = ((entry.seq, entry.hash), mark)
     return entry
 
 

@@ -176,3 +176,66 @@ def test_concurrent_writers_do_not_fork_the_chain():
         thread.join()
 
     assert journal.verify() == (100, [])
+
+
+def test_a_transaction_reads_the_head_of_the_chain_once(db):
+    from django.db import transaction
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries, transaction.atomic():
+        write_events(50)
+
+    sql = [query["sql"].upper() for query in queries.captured_queries]
+    # 50 inserts, one read of the chain's head (and on PostgreSQL one lock), no savepoint
+    # but the block's own (the test runs in a transaction).
+    assert sum(s.startswith("INSERT") for s in sql) == 50
+    assert sum("ORDER BY" in s and "SEQ" in s for s in sql) == 1
+    assert sum(s.startswith("SAVEPOINT") for s in sql) == 1
+    assert sum("PG_ADVISORY_XACT_LOCK" in s for s in sql) == (
+        1 if connection.vendor == "postgresql" else 0
+    )
+    assert journal.verify() == (50, [])
+
+
+def test_an_entry_rolled_back_with_its_savepoint_leaves_the_chain_whole(db):
+    from django.db import transaction
+
+    with transaction.atomic():
+        journal.record(JournalEvent.CONVENTION_STATUS, "avant")
+        with pytest.raises(RuntimeError), transaction.atomic():
+            journal.record(JournalEvent.CONVENTION_STATUS, "annulé")
+            raise RuntimeError
+        journal.record(JournalEvent.CONVENTION_STATUS, "après")
+    with pytest.raises(RuntimeError), transaction.atomic():
+        journal.record(JournalEvent.CONVENTION_STATUS, "annulé aussi")
+        raise RuntimeError
+    journal.record(JournalEvent.CONVENTION_STATUS, "seul")
+
+    entries = JournalEntry.objects.order_by("seq")
+    assert [(e.seq, e.actor) for e in entries] == [(1, "avant"), (2, "après"), (3, "seul")]
+    assert journal.verify() == (3, [])
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="SQLite serialises every write transaction: only PostgreSQL can fork the chain",
+)
+def test_concurrent_transactions_of_many_events_do_not_fork_the_chain():
+    from django.db import transaction
+
+    def writer():
+        try:
+            for _ in range(5):
+                with transaction.atomic():
+                    write_events(10)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=writer) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert journal.verify() == (200, [])

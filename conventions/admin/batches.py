@@ -49,15 +49,17 @@ def progress_text(batch):
 class IssuingBatchAdmin(
     ScopedAdminMixin, RefusedActionMixin, FrenchWordingMixin, LongDatesMixin, admin.ModelAdmin
 ):
-    # A batch lists its conventions' references: seen by the agents of its author's académie.
-    scope_path = "created_by__agent_scope__academie"
+    # A batch lists its conventions' references: seen by the agents of their académie.
+    scope_path = "academie"
     feminine = True
     long_dates = ["created_at", "started_at", "finished_at"]
-    list_display = ["__str__", "state", "progress", "failure_count", "created_by"]
-    list_select_related = ["school_year", "created_by"]
+    list_display = ["__str__", "requested", "state", "progress", "failure_count", "created_by"]
+    list_select_related = ["school_year", "academie", "created_by"]
     list_filter = ["school_year"]
     fields = [
         "school_year",
+        "academie",
+        "requested",
         "created_by",
         "created_at",
         "started_at",
@@ -78,6 +80,10 @@ class IssuingBatchAdmin(
     def has_delete_permission(self, request, obj=None):
         # The batches are the history of who issued what: kept, even for superusers.
         return False
+
+    @admin.display(description="demande")
+    def requested(self, obj):
+        return f"{obj.total} brouillon{'s' if obj.total > 1 else ''} à émettre"
 
     @admin.display(description="état")
     def state(self, obj):
@@ -119,7 +125,7 @@ class IssuingBatchAdmin(
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def changelist_view(self, request, extra_context=None):
-        running = IssuingBatch.objects.filter(finished_at__isnull=True).exists()
+        running = self.get_queryset(request).filter(finished_at__isnull=True).exists()
         return super().changelist_view(request, {**(extra_context or {}), "refresh": running})
 
 

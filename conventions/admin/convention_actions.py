@@ -33,22 +33,38 @@ class ConventionActionsMixin:
                 request, "Sélectionnez les conventions d'une seule année scolaire.", messages.ERROR
             )
             return None
-        ids = list(queryset.filter(status=ConventionStatus.BROUILLON).values_list("pk", flat=True))
-        batch = IssuingBatch.objects.create(
-            school_year_id=years.pop(), convention_ids=ids, total=len(ids), created_by=request.user
-        )
-        result = issue_in_background.enqueue(batch.pk)
-        IssuingBatch.objects.filter(pk=batch.pk).update(task_id=str(result.id))
-        self.message_user(
-            request,
-            format_html(
-                "{} brouillon(s) à émettre en arrière-plan : suivez l'avancement dans "
-                '<a href="{}">Émissions en arrière-plan</a>.',
-                len(ids),
-                reverse("admin:conventions_issuingbatch_change", args=[batch.pk]),
-            ),
-            messages.SUCCESS,
-        )
+        # One batch per académie: each is followed by its own académie's agents.
+        drafts = queryset.filter(status=ConventionStatus.BROUILLON).order_by("pk")
+        by_academie = {}
+        for pk, academie_id in drafts.values_list("pk", "academie_id"):
+            by_academie.setdefault(academie_id, []).append(pk)
+        school_year_id = years.pop()
+        if not by_academie:
+            self.message_user(
+                request, "Aucun brouillon parmi les conventions sélectionnées.", messages.WARNING
+            )
+            return None
+        for academie_id, ids in sorted(by_academie.items(), key=lambda item: item[0] or 0):
+            batch = IssuingBatch.objects.create(
+                school_year_id=school_year_id,
+                academie_id=academie_id,
+                convention_ids=ids,
+                total=len(ids),
+                created_by=request.user,
+            )
+            result = issue_in_background.enqueue(batch.pk)
+            IssuingBatch.objects.filter(pk=batch.pk).update(task_id=str(result.id))
+            self.message_user(
+                request,
+                format_html(
+                    "{}{} brouillon(s) à émettre en arrière-plan : suivez l'avancement dans "
+                    '<a href="{}">Émissions en arrière-plan</a>.',
+                    f"{batch.academie} : " if len(by_academie) > 1 else "",
+                    len(ids),
+                    reverse("admin:conventions_issuingbatch_change", args=[batch.pk]),
+                ),
+                messages.SUCCESS,
+            )
         return None
 
     # The ZIP is how the rectorat archives and forwards a batch; an accountant opens each

@@ -14,6 +14,16 @@ class IssuingBatch(models.Model):
     school_year = models.ForeignKey(
         SchoolYear, verbose_name="année scolaire", on_delete=models.PROTECT, related_name="+"
     )
+    # The académie of every convention of the batch, whose agents follow it; empty for the
+    # batches made before batches were scoped (then seen by the region's agents only).
+    academie = models.ForeignKey(
+        "communes.Academie",
+        verbose_name="académie",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     convention_ids = models.JSONField("conventions demandées", default=list, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -36,7 +46,8 @@ class IssuingBatch(models.Model):
         ordering = ["-created_at"]
 
     def __str__(self):
-        return f"Émission {self.school_year} du {long_datetime(self.created_at)}"
+        academie = self.academie or "toutes académies"
+        return f"Émission {self.school_year}, {academie}, du {long_datetime(self.created_at)}"
 
     @property
     def done(self):

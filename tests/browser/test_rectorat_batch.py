@@ -90,7 +90,10 @@ def test_rectorat_issues_in_the_background_downloads_the_zip_and_imports_schools
     # Its progress, on a page that follows it by itself.
     messages.get_by_role("link", name="Émissions en arrière-plan").click()
     expect(page.locator("ol.breadcrumbs li").last).to_have_text(
-        re.compile(r"^Émission 2026-2027 du (1er|\d{1,2}) [a-zéû]+ \d{4} à \d\d:\d\d$")
+        re.compile(
+            r"^Émission 2026-2027, académie de Montpellier, "
+            r"du (1er|\d{1,2}) [a-zéû]+ \d{4} à \d\d:\d\d$"
+        )
     )
     state = page.get_by_role("status")
     expect(state).to_contain_text("en attente")
