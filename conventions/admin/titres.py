@@ -39,6 +39,9 @@ class MarkPaidForm(forms.Form):
         max_digits=10,
         decimal_places=2,
         required=False,
+        # Read the French way ("100,50"), as the tariff is: see TariffForm.
+        localize=True,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "size": 10}),
         help_text=(
             "Laisser vide si tout ce qui restait dû a été payé ; un montant inférieur laisse "
             "le titre partiellement payé, un montant supérieur sera signalé dans la liste."
