@@ -155,12 +155,18 @@ def issue_titres(conventions, *, on=None):
             yield convention, None, " ".join(error.messages)
 
 
+PAYABLE_STATUSES = {TitreStatus.EMIS, TitreStatus.PARTIEL}
+
+
 def mark_paid(titre, *, paid_on, amount=None):
+    """Record a payment of `amount` (by default, what remains due). Payments add up: the
+    titre is "partiellement payé" until they reach its amount."""
     with transaction.atomic():
         titre = Titre.objects.select_for_update().get(pk=titre.pk)
-        if titre.status != TitreStatus.EMIS:
+        if titre.status not in PAYABLE_STATUSES:
             raise ValidationError(
-                "Le titre %(titre)s est « %(status)s » : seul un titre émis peut être payé.",
+                "Le titre %(titre)s est « %(status)s » : seul un titre émis ou partiellement "
+                "payé peut recevoir un paiement.",
                 code="not_issued",
                 params={"titre": titre, "status": titre.get_status_display()},
             )
@@ -170,16 +176,18 @@ def mark_paid(titre, *, paid_on, amount=None):
                 code="paid_before_issue",
                 params={"titre": titre, "issued": titre.issue_date.strftime("%d/%m/%Y")},
             )
-        amount = titre.amount if amount is None else Decimal(amount)
+        amount = titre.remaining if amount is None else Decimal(amount)
         if amount <= 0:
             raise ValidationError(
                 "Le montant payé du titre %(titre)s doit être positif.",
                 code="amount_paid_not_positive",
                 params={"titre": titre},
             )
-        titre.status = TitreStatus.PAYE
+        titre.amount_paid = (titre.amount_paid or Decimal("0.00")) + amount
+        titre.status = (
+            TitreStatus.PAYE if titre.amount_paid >= titre.amount else TitreStatus.PARTIEL
+        )
         titre.paid_on = paid_on
-        titre.amount_paid = amount
         titre.save(update_fields=["status", "paid_on", "amount_paid"])
         journal.record(
             journal.JournalEvent.TITRE_PAID,
@@ -187,6 +195,7 @@ def mark_paid(titre, *, paid_on, amount=None):
             number=titre.number,
             paid_on=paid_on,
             amount_paid=amount,
+            total_paid=titre.amount_paid,
             convention=titre.convention_id,
         )
     return titre

@@ -25,7 +25,10 @@ STATUSES = [*FUNNEL, S.ANNULEE]
 # Issued and still standing: their frozen amounts are what the campaign expects.
 ISSUED_STATUSES = FUNNEL[1:]
 # Titres sent to the treasury (paid or not): what has been invoiced.
-INVOICED_TITRE_STATUSES = [TitreStatus.EMIS, TitreStatus.PAYE]
+INVOICED_TITRE_STATUSES = [TitreStatus.EMIS, TitreStatus.PARTIEL, TitreStatus.PAYE]
+# Titres that have received money, and titres with money still due (a partial payment is both).
+PAID_TITRE_STATUSES = [TitreStatus.PARTIEL, TitreStatus.PAYE]
+DUE_TITRE_STATUSES = [TitreStatus.EMIS, TitreStatus.PARTIEL]
 OPEN_SCHOOL_STATUSES = [SchoolStatus.OUVERT, SchoolStatus.A_FERMER]
 ZERO = Decimal("0.00")
 
@@ -193,11 +196,12 @@ def campaign(school_year, academies=None):
         figures = row(line["convention__commune__departement"])
         figures.invoiced += money(line["amount"])
         figures.invoiced_count += line["count"]
-        if line["status"] == TitreStatus.PAYE:
+        if line["status"] in PAID_TITRE_STATUSES:
             figures.paid += money(line["paid"])
             figures.paid_count += line["count"]
-        else:
-            figures.due += money(line["amount"])
+        if line["status"] in DUE_TITRE_STATUSES:
+            # Partial payments never exceed their titre (a payment reaching it settles it).
+            figures.due += money(line["amount"]) - money(line["paid"])
             figures.due_count += line["count"]
 
     academies, total = {}, Figures()

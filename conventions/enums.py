@@ -39,5 +39,6 @@ STATUS_DATE_FIELDS = {
 class TitreStatus(models.TextChoices):
     A_EMETTRE = "a_emettre", "à émettre"
     EMIS = "emis", "émis"
+    PARTIEL = "partiel", "partiellement payé"
     PAYE = "paye", "payé"
     ANNULE = "annule", "annulé"

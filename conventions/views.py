@@ -209,7 +209,14 @@ def portal(request, token):
     }
     titre = context["titre"]
     titre_state = (
-        (titre.number, titre.status, titre.amount, titre.issue_date, titre.paid_on)
+        (
+            titre.number,
+            titre.status,
+            titre.amount,
+            titre.issue_date,
+            titre.paid_on,
+            titre.amount_paid,
+        )
         if titre
         else None
     )

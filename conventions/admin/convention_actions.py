@@ -3,9 +3,12 @@ deletion of drafts and titres. Mixed into ConventionAdmin (conventions/admin/con
 
 from django.contrib import admin, messages
 from django.contrib.admin.actions import delete_selected
+from django.contrib.admin.utils import unquote
+from django.contrib.auth import get_permission_codename
 from django.core.exceptions import ValidationError
 from django.http import FileResponse
 from django.template.defaultfilters import pluralize
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
 
@@ -171,6 +174,28 @@ class ConventionActionsMixin:
             )
             return None
         return delete_selected(self, request, queryset)
+
+    def delete_view(self, request, object_id, extra_context=None):
+        # A page opened while the convention was a draft still offers "Supprimer": once it is
+        # issued, say why in the admin, rather than the bare 403 of the public site.
+        convention = self.get_object(request, unquote(object_id))
+        may_delete_drafts = request.user.has_perm(
+            f"{self.opts.app_label}.{get_permission_codename('delete', self.opts)}"
+        )
+        if convention is not None and not convention.is_deletable and may_delete_drafts:
+            context = {
+                **self.page_context(request, convention, "Suppression impossible"),
+                "cancelled": convention.status == ConventionStatus.ANNULEE,
+                "can_cancel": convention.status != ConventionStatus.ANNULEE
+                and self.has_change_status_permission(request, convention),
+            }
+            return TemplateResponse(
+                request,
+                "admin/conventions/convention/delete_refused.html",
+                context,
+                status=403,
+            )
+        return super().delete_view(request, object_id, extra_context)
 
     def delete_model(self, request, obj):
         obj.delete_files_on_commit()

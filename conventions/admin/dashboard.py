@@ -127,8 +127,22 @@ def money_cells(figures, links):
             f,
             status__in=",".join(dashboard.INVOICED_TITRE_STATUSES),
         ),
-        links.cell(euros(f.paid), f.paid_count, "titre", TITRES, f, status__exact="paye"),
-        links.cell(euros(f.due), f.due_count, "titre", TITRES, f, status__exact="emis"),
+        links.cell(
+            euros(f.paid),
+            f.paid_count,
+            "titre",
+            TITRES,
+            f,
+            status__in=",".join(dashboard.PAID_TITRE_STATUSES),
+        ),
+        links.cell(
+            euros(f.due),
+            f.due_count,
+            "titre",
+            TITRES,
+            f,
+            status__in=",".join(dashboard.DUE_TITRE_STATUSES),
+        ),
     ]
 
 

@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.actions import delete_selected
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -66,9 +67,20 @@ class KeepUsedInlineMixin:
         )
 
 
+class TariffForm(forms.ModelForm):
+    class Meta:
+        model = Tariff
+        fields = ["school_year", "academie", "rate"]
+        # A text input read the French way: an <input type="number"> in an English-speaking
+        # browser took "46,50" for 4 650. "46,50" and "46.50" both give 46,50 €.
+        localized_fields = ["rate"]
+        widgets = {"rate": forms.TextInput(attrs={"inputmode": "decimal", "size": 10})}
+
+
 class TariffInline(ScopedAdminMixin, KeepUsedInlineMixin, FrenchInlineMixin, admin.TabularInline):
     scope_path = "academie"
     model = Tariff
+    form = TariffForm
     extra = 0
     fields = ["academie", "rate"]
 
@@ -161,6 +173,7 @@ class TariffAdmin(
     ScopedAdminMixin, RefusedActionMixin, KeepUsedRowsMixin, FrenchWordingMixin, HistoryAdmin
 ):
     scope_path = "academie"
+    form = TariffForm
     list_display = ["school_year", "academie", "rate"]
     list_filter = ["school_year", "academie"]
     search_fields = ["school_year__label", "academie__name"]

@@ -16,6 +16,7 @@ from communes.admin_wording import FrenchWordingMixin
 from communes.changelists import ChangelistRowsMixin
 from conventions import billing
 from conventions.admin.common import LongDatesMixin, status_badge
+from conventions.enums import TitreStatus
 from conventions.exports import TitreResource, TitresCSV, TitresXLSX
 from conventions.models import (
     Titre,
@@ -38,8 +39,12 @@ class MarkPaidForm(forms.Form):
         max_digits=10,
         decimal_places=2,
         required=False,
+        # Read the French way ("100,50"), as the tariff is: see TariffForm.
+        localize=True,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "size": 10}),
         help_text=(
-            "Laisser vide si le montant dû a été payé ; un écart sera signalé dans la liste."
+            "Laisser vide si tout ce qui restait dû a été payé ; un montant inférieur laisse "
+            "le titre partiellement payé, un montant supérieur sera signalé dans la liste."
         ),
     )
 
@@ -190,6 +195,8 @@ class TitreAdmin(
     def amount_paid_display(self, obj):
         if obj.amount_paid is None:
             return ""
+        if obj.status == TitreStatus.PARTIEL:
+            return f"{euros(obj.amount_paid)} (reste dû {euros(obj.remaining)})"
         if obj.payment_differs:
             return format_html(
                 '<span class="entconv-flag" title="{}">⚠ {}</span>',
@@ -244,10 +251,10 @@ class TitreAdmin(
     def mark_paid_selected(self, request, queryset):
         form = MarkPaidForm(request.POST if "apply" in request.POST else None)
         if form.is_valid():
-            done, errors = 0, []
+            done, partly, errors = 0, 0, []
             for titre in queryset.order_by("pk"):
                 try:
-                    billing.mark_paid(
+                    titre = billing.mark_paid(
                         titre,
                         paid_on=form.cleaned_data["paid_on"],
                         amount=form.cleaned_data["amount_paid"],
@@ -255,8 +262,14 @@ class TitreAdmin(
                 except ValidationError as error:
                     errors.append(" ".join(error.messages))
                 else:
-                    done += 1
+                    if titre.status == TitreStatus.PARTIEL:
+                        partly += 1
+                    else:
+                        done += 1
             self.report(request, done, errors, "titre marqué payé", "titres marqués payés")
+            self.report(
+                request, partly, [], "titre partiellement payé", "titres partiellement payés"
+            )
             return None
         if not form.is_bound:
             form = MarkPaidForm(initial={"paid_on": timezone.localdate()})

@@ -234,13 +234,20 @@ class Convention(models.Model):
         if changed := self.frozen_changes():
             raise frozen_error(changed)
         errors = {}
-        if not self.pk and self.commune_id and self.school_year_id:
-            # After a cancelled convention, a new one of the same commune and year (made by
-            # hand rather than by "annuler et remplacer") takes the next number.
-            numbers = Convention.objects.filter(
-                commune=self.commune_id, school_year=self.school_year_id
-            ).aggregate(last=Max("number"))
-            self.number = (numbers["last"] or 0) + 1
+        if self.commune_id and self.school_year_id:
+            errors.update(self.clean_commune_and_year())
+        if (
+            self.collectivite_id
+            and self.commune_id
+            and not self.is_issued
+            and not self.collectivite.communes.filter(pk=self.commune_id).exists()
+        ):
+            errors.setdefault(
+                "commune",
+                f"{self.collectivite.name} ne couvre pas la commune {self.commune.name} : "
+                "choisissez une des communes couvertes par la collectivité, ou ajoutez "
+                "celle-ci à ses communes couvertes.",
+            )
         if self.commune_id and not self.academie_id:
             # The commune's département determines the académie: left empty, it follows.
             self.academie_id = self.commune.departement.academie_id
@@ -263,6 +270,34 @@ class Convention(models.Model):
                 )
         if errors:
             raise ValidationError(errors)
+
+    def clean_commune_and_year(self):
+        # The form leaves out the status, so Django skips the conditional unique constraint
+        # and the database would refuse the row with an IntegrityError (a 500): check here.
+        others = Convention.objects.filter(
+            commune=self.commune_id, school_year=self.school_year_id
+        ).exclude(pk=self.pk)
+        live = others.active().select_related("school_year", "academie", "commune").first()
+        if live is not None and self.status != ConventionStatus.ANNULEE:
+            return {
+                "commune": (
+                    f"Une convention existe déjà pour {self.commune.name} en "
+                    f"{self.school_year} ({live.reference}, {live.get_status_display()}) : "
+                    "modifiez-la, ou annulez-la avant d'en établir une autre."
+                )
+            }
+        moved = (
+            self.pk
+            and not Convention.objects.filter(
+                pk=self.pk, commune=self.commune_id, school_year=self.school_year_id
+            ).exists()
+        )
+        if not self.pk or moved:
+            # After a cancelled convention, a new one of the same commune and year (made by
+            # hand rather than by "annuler et remplacer") takes the next number.
+            last = others.aggregate(last=Max("number"))["last"]
+            self.number = (last or 0) + 1
+        return {}
 
     # The fee ---------------------------------------------------------------------------
 

@@ -142,8 +142,29 @@ class Tariff(models.Model):
             )
         ]
 
+    # Above this, a rate per school is a slip of the keyboard (46,50 € read as 4 650 €).
+    MAX_RATE = Decimal("1000.00")
+
     def __str__(self):
         return f"{self.school_year} – {self.academie} : {euros(self.rate)} par école"
+
+    def clean(self):
+        if self.rate is None:
+            return
+        if self.rate <= 0:
+            raise ValidationError(
+                {"rate": "Le tarif par école doit être supérieur à 0 €."}, code="rate_not_positive"
+            )
+        if self.rate > self.MAX_RATE:
+            raise ValidationError(
+                {
+                    "rate": (
+                        f"Un tarif de {euros(self.rate)} par école n'est pas plausible (au plus "
+                        f"{euros(self.MAX_RATE)}) : vérifiez la virgule des centimes."
+                    )
+                },
+                code="rate_implausible",
+            )
 
     def natural_key(self):
         return (self.school_year.label, self.academie.code)

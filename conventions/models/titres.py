@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import F, Q
@@ -162,6 +164,11 @@ class Titre(models.Model):
     @staticmethod
     def format_number(academie_code, exercice, sequence):
         return f"TP-{exercice}-{academie_code}-{sequence:06d}"
+
+    @property
+    def remaining(self):
+        """What is left to pay on an issued titre (never below zero)."""
+        return max(self.amount - (self.amount_paid or Decimal("0.00")), Decimal("0.00"))
 
     @property
     def payment_differs(self):

@@ -81,17 +81,38 @@ def test_an_accountant_marks_a_titre_paid_through_the_intermediate_form(accounta
         [titre],
         apply="1",
         paid_on="2027-01-10",
-        amount_paid="160.00",
+        amount_paid="170.00",
     )
 
+    # More than due: paid, and the difference flagged in the list.
     assert "1 titre marqué payé." in done.text
     titre.refresh_from_db()
     assert (titre.status, titre.paid_on, titre.amount_paid) == (
         TitreStatus.PAYE,
         date(2027, 1, 10),
-        Decimal("160.00"),
+        Decimal("170.00"),
     )
     assert "différent du montant dû" in done.text
+
+
+def test_a_short_payment_leaves_the_titre_partly_paid(accountant, titre):
+    done = run_action(
+        accountant,
+        "mark_paid_selected",
+        [titre],
+        apply="1",
+        paid_on="2027-01-10",
+        amount_paid="160.00",
+    )
+
+    assert "1 titre partiellement payé." in done.text
+    assert "160,00\N{NO-BREAK SPACE}€ (reste dû 4,00\N{NO-BREAK SPACE}€)" in done.text
+    titre.refresh_from_db()
+    assert (titre.status, titre.amount_paid, titre.remaining) == (
+        TitreStatus.PARTIEL,
+        Decimal("160.00"),
+        Decimal("4.00"),
+    )
 
 
 def test_an_accountant_issues_titres_from_the_conventions_list(accountant, seed_data):

@@ -1,4 +1,5 @@
 from datetime import date
+from decimal import Decimal
 
 from conventions.admin.titres import MarkPaidForm
 
@@ -24,3 +25,11 @@ def test_errors_stay_in_french():
     assert MarkPaidForm({"paid_on": "2026-12-02", "amount_paid": "douze"}).errors[
         "amount_paid"
     ] == ["Saisissez un nombre."]
+
+
+def test_an_amount_with_a_comma_or_a_point():
+    for typed in ("100,50", "100.50"):
+        form = MarkPaidForm({"paid_on": "2026-12-02", "amount_paid": typed})
+        assert form.is_valid(), form.errors
+        assert form.cleaned_data["amount_paid"] == Decimal("100.50")
+    assert 'inputmode="decimal"' in str(MarkPaidForm()["amount_paid"])

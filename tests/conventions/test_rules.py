@@ -61,7 +61,11 @@ def test_two_conventions_for_the_same_commune_and_year_are_refused():
     )
     with pytest.raises(ValidationError) as error:
         duplicate.full_clean()
-    assert "déjà une convention en cours pour cette année scolaire" in str(error.value)
+    assert error.value.message_dict["commune"] == [
+        f"Une convention existe déjà pour {first.commune.name} en {first.school_year} "
+        f"({first.reference}, brouillon) : modifiez-la, ou annulez-la avant d'en établir une "
+        "autre."
+    ]
 
 
 def test_a_cancelled_convention_can_be_replaced_with_the_same_schools():

@@ -82,8 +82,9 @@ def test_csv_opens_in_french_excel_with_the_seed_amounts_and_total(seed_titres):
     assert rodez["nombre d'écoles"] == "10"
     assert rodez["tarif unitaire"] == "45,00"
     assert rodez["référence de la convention"] == "ENT-2024-2025-16-12202-01"
+    # 449,50 € of 450 €: partly paid.
     assert (rodez["statut"], rodez["date de paiement"], rodez["montant payé"]) == (
-        "payé",
+        "partiellement payé",
         "15/01/2027",
         "449,50",
     )

@@ -1,0 +1,91 @@
+"""What the convention form refuses, in Chromium as the agent fills it: a second live
+convention for a commune and year, or a commune its collectivité does not cover. The page
+comes back with the reason in French on the commune; nothing is saved."""
+
+import pytest
+from django.core.management import call_command
+from playwright.sync_api import expect
+
+from communes.models import Collectivite, Commune, Departement
+from conventions.models import Convention, SchoolYear
+from tests.browser.conftest import log_in
+from tests.browser.test_rectorat import PERPIGNAN_SCHOOLS, fill_convention, open_conventions
+from tests.factories import valid_uai
+from tests.roles import make_user
+
+pytestmark = pytest.mark.browser
+
+
+def make_perpignan():
+    call_command("loaddata", "convention_templates", verbosity=0)
+    commune = Commune.objects.create(
+        insee_code="66136",
+        name="Perpignan",
+        postal_code="66000",
+        departement=Departement.objects.get(code="066"),
+        search_name="perpignan",
+    )
+    for number, (name, kind, sector) in enumerate(PERPIGNAN_SCHOOLS):
+        commune.schools.create(
+            uai=valid_uai(6601360 + number), name=name, kind=kind, sector=sector
+        )
+    collectivite = Collectivite.objects.create(
+        name="COMMUNE DE PERPIGNAN",
+        siret="21660136900012",
+        address="PLACE DE LA LOGE",
+        postal_code="66000",
+        city="PERPIGNAN",
+        representative_name="Louis ALIOT",
+        representative_title="MAIRE",
+        emails="ent-ecole@mairie-perpignan.example",
+    )
+    return commune, collectivite
+
+
+def commune_error(page):
+    return page.locator(".field-commune .errorlist")
+
+
+def test_a_second_convention_for_the_commune_and_year_is_refused(
+    page, live_server, live_seed_data, screenshot
+):
+    commune, collectivite = make_perpignan()
+    collectivite.communes.set([commune])
+    year = SchoolYear.objects.get(label="2026-2027")
+    existing = Convention.objects.create(
+        collectivite=collectivite,
+        commune=commune,
+        school_year=year,
+        academie=commune.departement.academie,
+    )
+    log_in(page, live_server, make_user("gestion"))
+    open_conventions(page)
+    page.get_by_role("link", name="Ajouter une convention").click()
+    fill_convention(page, "PERPIGNAN", "Perpignan (66136)", schools=PERPIGNAN_SCHOOLS[:2])
+    page.get_by_role("button", name="Enregistrer", exact=True).click()
+
+    expect(commune_error(page)).to_contain_text(
+        f"Une convention existe déjà pour Perpignan en 2026-2027 ({existing.reference}"
+    )
+    expect(page.get_by_role("heading", level=1)).to_have_text("Ajouter une convention")
+    screenshot("doublon")
+    assert list(Convention.objects.all().filter(commune=commune)) == [existing]
+    assert not existing.enrollments.exists()
+
+
+def test_a_commune_the_collectivite_does_not_cover_is_refused(
+    page, live_server, live_seed_data, screenshot
+):
+    commune, collectivite = make_perpignan()
+    collectivite.communes.set([Commune.objects.get(insee_code="66049")])  # Céret only
+    log_in(page, live_server, make_user("gestion"))
+    open_conventions(page)
+    page.get_by_role("link", name="Ajouter une convention").click()
+    fill_convention(page, "PERPIGNAN", "Perpignan (66136)", schools=PERPIGNAN_SCHOOLS[:1])
+    page.get_by_role("button", name="Enregistrer", exact=True).click()
+
+    expect(commune_error(page)).to_contain_text(
+        "COMMUNE DE PERPIGNAN ne couvre pas la commune Perpignan"
+    )
+    screenshot("commune-non-couverte")
+    assert not Convention.objects.filter(commune=commune).exists()
