@@ -1,10 +1,8 @@
 """The mairie confirms its schools before issuing: sending the draft's private link, recording
 the answer, and staff accepting it into the draft."""
 
-import datetime
 import secrets
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
 from django.db import transaction
@@ -15,6 +13,7 @@ from django.utils import timezone
 from communes.validators import split_emails
 from conventions.access_links import portal_url
 from conventions.enums import ConventionStatus
+from conventions.error_reports import notify_staff, today_bounds
 from conventions.models import (
     Convention,
     Enrollment,
@@ -297,9 +296,9 @@ def accept_confirmation(confirmation, user):
 
 
 def reports_today(convention):
-    start = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+    start, end = today_bounds()
     return convention.missing_school_reports.filter(
-        reported_at__gte=start, reported_at__lt=start + datetime.timedelta(days=1)
+        reported_at__gte=start, reported_at__lt=end
     ).count()
 
 
@@ -318,17 +317,9 @@ def report_missing_school(convention, text, ip_address):
         report = MissingSchoolReport.objects.create(
             convention=convention, text=text, ip_address=ip_address or None
         )
-        if settings.STAFF_NOTIFICATION_EMAILS:
-            body = render_to_string(
-                "conventions/email/missing_school.txt",
-                {"convention": convention, "report": report},
-            )
-            EmailMessage(
-                subject=(
-                    f"École manquante signalée – {convention.commune.name} "
-                    f"{convention.school_year}"
-                ),
-                body=body,
-                to=settings.STAFF_NOTIFICATION_EMAILS,
-            ).send()
+        notify_staff(
+            f"École manquante signalée – {convention.commune.name} {convention.school_year}",
+            "conventions/email/missing_school.txt",
+            {"convention": convention, "report": report},
+        )
     return report

@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from conventions import confirmation_views, views
+from conventions import confirmation_views, error_report_views, views
 
 
 class TokenConverter:
@@ -20,6 +20,12 @@ app_name = "conventions"
 urlpatterns = [
     path("", views.home, name="home"),
     path("simulateur/", views.simulator, name="simulator"),
+    path("signaler-une-erreur/", error_report_views.report, name="report_error"),
+    path(
+        "convention/<token:token>/signaler-une-erreur/",
+        error_report_views.report_for_convention,
+        name="report_convention_error",
+    ),
     path("convention/<token:token>/", views.portal, name="portal"),
     path("convention/<token:token>/convention.pdf", views.portal_pdf, name="portal_pdf"),
     path("convention/<token:token>/confirmation/", confirmation_views.confirm, name="confirm"),
