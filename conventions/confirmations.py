@@ -27,6 +27,8 @@ from schools.models import School
 # A mairie may signal this many missing schools per convention and day; beyond, staff would
 # be flooded by one link.
 MISSING_SCHOOL_REPORTS_PER_DAY = 5
+# Primary keys are signed 64-bit integers (BigAutoField) on every database we run.
+PK_LIMIT = 2**63
 
 
 def not_a_draft_error(convention):
@@ -140,7 +142,10 @@ def school_choice_error(convention, posted_ids, offered_ids):
     unknown = [pk for pk in posted_ids if pk not in offered_ids]
     if not unknown:
         return None
-    schools = list(School.objects.filter(pk__in=unknown[:20]).select_related("commune"))
+    # Only ids a primary key can hold are looked up: a posted 99999999999999999999 overflows
+    # the database's integer (a 500 on SQLite). Such an id names no school anyway.
+    storable = [pk for pk in unknown if 0 < pk < PK_LIMIT][:20]
+    schools = list(School.objects.filter(pk__in=storable).select_related("commune"))
     closed = [school for school in schools if school.status == SchoolStatus.FERME]
     if closed:
         return ValidationError(
