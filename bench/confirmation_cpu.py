@@ -57,7 +57,9 @@ def make_draft(mail):
     from conventions.models import Convention, Enrollment
     from tests.factories import SchoolFactory
 
-    convention = Convention.objects.get(commune__insee_code="66049", school_year__label="2026-2027")
+    convention = Convention.objects.get(
+        commune__insee_code="66049", school_year__label="2026-2027"
+    )
     # Céret enrolls 4 schools: 4 more of its commune make the bench's 8.
     for n in range(8 - convention.enrollments.count()):
         school = SchoolFactory(commune=convention.commune, name=f"Ecole primaire publique {n}")
@@ -90,7 +92,9 @@ def run(count, token, CaptureQueriesContext, connection):
     assert page.status_code == 200, page.status_code
     schools = re.findall(r'name="ecoles" value="(\d+)"', page.content.decode())
     assert len(schools) == 8, schools
-    convention = Convention.objects.get(commune__insee_code="66049", school_year__label="2026-2027")
+    convention = Convention.objects.get(
+        commune__insee_code="66049", school_year__label="2026-2027"
+    )
 
     def get():
         response = client.get(url)
@@ -130,6 +134,13 @@ def run(count, token, CaptureQueriesContext, connection):
     # Warm up (templates, caches).
     timed(20, get)
     timed(20, post)
+    if os.environ.get("BENCH_PROFILE"):
+        import cProfile
+        import pstats
+
+        profiler = cProfile.Profile()
+        profiler.runcall(timed, 50, get if os.environ["BENCH_PROFILE"] == "get" else post)
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats(45)
     get_cpu, get_wall = timed(count, get)
     # The POST's own version lookup is timed with it: measured apart and subtracted.
     post_cpu, post_wall = timed(count, post)

@@ -6,7 +6,7 @@ import secrets
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Count, Exists, Max, OuterRef, Q, Subquery
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -19,6 +19,7 @@ from conventions.models import (
     Enrollment,
     MissingSchoolReport,
     SchoolConfirmation,
+    Tariff,
     hash_access_token,
 )
 from schools.enums import SchoolStatus
@@ -40,15 +41,34 @@ def not_a_draft_error(convention):
     )
 
 
+def with_page_state(queryset):
+    """What the confirmation page shows besides the draft's row, read by the same query: the
+    latest answer, the missing-school reports (both only ever added) and the year's rate."""
+    answers = SchoolConfirmation.objects.filter(convention=OuterRef("pk"))
+    reports = (
+        MissingSchoolReport.objects.filter(convention=OuterRef("pk"))
+        .order_by()
+        .values("convention")
+    )
+    return queryset.annotate(
+        latest_confirmation_pk=Subquery(answers.order_by("-confirmed_at", "-pk").values("pk")[:1]),
+        report_count=Subquery(reports.annotate(n=Count("pk")).values("n")),
+        last_report_pk=Subquery(reports.annotate(last=Max("pk")).values("last")),
+        tariff_rate=Subquery(
+            Tariff.objects.filter(
+                school_year=OuterRef("school_year"), academie=OuterRef("academie")
+            ).values("rate")[:1]
+        ),
+    )
+
+
 def draft_for_token(token):
-    """The draft a confirmation link opens, or None."""
-    return (
+    """The draft a confirmation link opens (with_page_state), or None."""
+    return with_page_state(
         Convention.objects.filter(
             access_token_hash=hash_access_token(token), status=ConventionStatus.BROUILLON
-        )
-        .select_related("collectivite", "commune__departement", "school_year", "academie")
-        .first()
-    )
+        ).select_related("collectivite", "commune__departement", "school_year", "academie")
+    ).first()
 
 
 def send_for_confirmation(convention):
@@ -110,6 +130,10 @@ def offered_schools(convention):
 
 
 def latest_confirmation(convention):
+    if hasattr(convention, "latest_confirmation_pk"):
+        # Read with the draft (with_page_state): only fetched when there is one.
+        pk = convention.latest_confirmation_pk
+        return None if pk is None else SchoolConfirmation.objects.get(pk=pk)
     return convention.confirmations.order_by("-confirmed_at", "-pk").first()
 
 
@@ -207,11 +231,11 @@ def pending_differences(confirmation):
 
 def locked_draft(convention_pk):
     # The row's lock orders two answers posted at once; the second then sees the first.
-    convention = (
-        Convention.objects.select_for_update(of=("self",))
-        .select_related("collectivite", "commune__departement", "school_year", "academie")
-        .get(pk=convention_pk)
-    )
+    convention = with_page_state(
+        Convention.objects.select_for_update(of=("self",)).select_related(
+            "collectivite", "commune__departement", "school_year", "academie"
+        )
+    ).get(pk=convention_pk)
     if convention.status != ConventionStatus.BROUILLON:
         raise not_a_draft_error(convention)
     return convention
@@ -233,8 +257,7 @@ def record_confirmation(
     not tick."""
     with transaction.atomic():
         convention = locked_draft(convention.pk)
-        latest = latest_confirmation(convention)
-        if (latest.pk if latest else 0) != (seen_confirmation_id or 0):
+        if (convention.latest_confirmation_pk or 0) != (seen_confirmation_id or 0):
             raise ValidationError(
                 "Une autre réponse a été enregistrée pour cette convention pendant que vous "
                 "remplissiez la page : rechargez-la, vérifiez-la et confirmez de nouveau.",
@@ -261,7 +284,11 @@ def record_confirmation(
                 emails=emails,
             ),
         )
-        confirmation.schools.set(schools)
+        # A new answer has no schools yet: one INSERT, without set()'s read of the current ones.
+        SchoolConfirmation.schools.through.objects.bulk_create(
+            SchoolConfirmation.schools.through(schoolconfirmation=confirmation, school=school)
+            for school in schools
+        )
     return confirmation
 
 
