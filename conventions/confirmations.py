@@ -231,11 +231,13 @@ def pending_differences(confirmation):
 
 def locked_draft(convention_pk):
     # The row's lock orders two answers posted at once; the second then sees the first.
-    convention = with_page_state(
-        Convention.objects.select_for_update(of=("self",)).select_related(
-            "collectivite", "commune__departement", "school_year", "academie"
-        )
-    ).get(pk=convention_pk)
+    # No with_page_state() here: a subquery of the locking statement reads the snapshot taken
+    # before the lock was granted, and would miss the answer that the lock waited for.
+    convention = (
+        Convention.objects.select_for_update(of=("self",))
+        .select_related("collectivite", "commune__departement", "school_year", "academie")
+        .get(pk=convention_pk)
+    )
     if convention.status != ConventionStatus.BROUILLON:
         raise not_a_draft_error(convention)
     return convention
@@ -257,7 +259,12 @@ def record_confirmation(
     not tick."""
     with transaction.atomic():
         convention = locked_draft(convention.pk)
-        if (convention.latest_confirmation_pk or 0) != (seen_confirmation_id or 0):
+        latest = (
+            convention.confirmations.order_by("-confirmed_at", "-pk")
+            .values_list("pk", flat=True)
+            .first()
+        )
+        if (latest or 0) != (seen_confirmation_id or 0):
             raise ValidationError(
                 "Une autre réponse a été enregistrée pour cette convention pendant que vous "
                 "remplissiez la page : rechargez-la, vérifiez-la et confirmez de nouveau.",
