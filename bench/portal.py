@@ -12,7 +12,7 @@ Then the same load with the page cache off (PORTAL_CACHE_SECONDS=0), side by sid
 The load comes from wrk (Debian package) when installed, else from Python threads.
 
 Needs PostgreSQL (BENCH_PG_SERVER, default postgres://postgres@127.0.0.1:5432):
-the database entconv_bench_portal is dropped and created anew.
+the database entconv_bench_portal (or BENCH_DB_NAME) is dropped and created anew.
 """
 
 import argparse
@@ -34,7 +34,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 SERVER = os.environ.get("BENCH_PG_SERVER", "postgres://postgres@127.0.0.1:5432")
-DB_NAME = "entconv_bench_portal"
+# BENCH_DB_NAME: a database of one's own when several benches share the server.
+DB_NAME = os.environ.get("BENCH_DB_NAME", "entconv_bench_portal")
 # Occitanie has about 4,450 communes: the simulator searches among as many.
 COMMUNES = 4500
 

@@ -16,8 +16,10 @@ from conventions import confirmations
 from conventions.enums import ConventionStatus
 from conventions.fees import Fee
 from conventions.models import Convention, hash_access_token
+from conventions.portal_cache import convention_state, render_page_of_state
 from conventions.ratelimit import client_ip, limit_per_ip
 from conventions.views import link_unavailable
+from schools.models import School
 
 TEMPLATE = "conventions/portal/confirmation.html"
 REPORT_MAX_LENGTH = 1000
@@ -59,7 +61,10 @@ class ConfirmationForm(forms.Form):
 
     def clean_ecoles(self):
         chosen = self.cleaned_data["ecoles"]
-        if error := confirmations.school_choice_error(self.convention, chosen, self.offered):
+        # offered None: the caller checks the schools itself (record_confirmation).
+        if self.offered is not None and (
+            error := confirmations.school_choice_error(self.convention, chosen, self.offered)
+        ):
             raise error
         if not chosen:
             raise ValidationError("Cochez au moins une école.")
@@ -148,42 +153,102 @@ def confirm(request, token):
                 status=409,
             )
         return issued_or_gone(request, token)
-    offered = list(confirmations.offered_schools(convention))
-    offered_ids = {school.pk for school in offered}
-    latest = confirmations.latest_confirmation(convention)
     if request.method == "POST":
-        form = ConfirmationForm(request.POST, offered=offered_ids, convention=convention)
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                confirmations.record_confirmation(
-                    convention,
-                    school_ids=data["ecoles"],
-                    representative_name=data["representative_name"].strip(),
-                    representative_title=data["representative_title"].strip(),
-                    emails=data["emails"],
-                    confirmed_by=data["confirmed_by"].strip(),
-                    ip_address=client_ip(request),
-                    seen_confirmation_id=data["version"],
-                )
-            except ValidationError as error:
-                form.add_error(None, error)
-            else:
-                return redirect(reverse("conventions:confirm", args=[token]) + "?reponse=ok")
-        status = 409 if form.non_field_errors() else 400
-    else:
-        form = unbound_form(convention, offered_ids, latest)
-        status = 200
-    context = page_context(
+        return record_answer(request, token, convention)
+    return confirmation_page(
+        request,
         convention,
-        form,
-        MissingSchoolForm(),
-        offered=offered,
-        latest=latest,
         just_confirmed=request.GET.get("reponse") == "ok",
         just_reported=request.GET.get("signalement") == "ok",
     )
-    return render(request, TEMPLATE, context, status=status)
+
+
+# Errors of record_confirmation that are about the ticked schools.
+SCHOOL_ERROR_CODES = {"closed_school", "foreign_school", "no_school"}
+
+
+def record_answer(request, token, convention):
+    # The schools are checked once, by record_confirmation under the draft's lock: the
+    # offered schools and the latest answer are read again only to show the errors.
+    form = ConfirmationForm(request.POST, offered=None, convention=convention)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            confirmations.record_confirmation(
+                convention,
+                school_ids=data["ecoles"],
+                representative_name=data["representative_name"].strip(),
+                representative_title=data["representative_title"].strip(),
+                emails=data["emails"],
+                confirmed_by=data["confirmed_by"].strip(),
+                ip_address=client_ip(request),
+                seen_confirmation_id=data["version"],
+            )
+        except ValidationError as error:
+            field = "ecoles" if getattr(error, "code", None) in SCHOOL_ERROR_CODES else None
+            form.add_error(field, error)
+        else:
+            return redirect(reverse("conventions:confirm", args=[token]) + "?reponse=ok")
+    offered = list(confirmations.offered_schools(convention))
+    chosen = form.cleaned_data.get("ecoles")
+    if chosen and (
+        error := confirmations.school_choice_error(
+            convention, chosen, {school.pk for school in offered}
+        )
+    ):
+        # Shown with the other errors of the form, as the mairie would fix them together.
+        form.add_error("ecoles", error)
+    latest = confirmations.latest_confirmation(convention)
+    context = page_context(convention, form, MissingSchoolForm(), offered=offered, latest=latest)
+    return render(request, TEMPLATE, context, status=409 if form.non_field_errors() else 400)
+
+
+def school_state(school):
+    return (*(getattr(school, field.attname) for field in School._meta.concrete_fields),)
+
+
+def confirmation_page(request, convention, *, just_confirmed, just_reported):
+    """The unbound page, rendered once per state of everything it shows (portal_cache)."""
+    offered = list(confirmations.offered_schools(convention))
+    # Ticked on arrival: the latest answer's schools (an answer never changes, its id is
+    # enough), else the draft's (in the offered rows), else last year's, read only then.
+    last_year = None
+    if convention.latest_confirmation_pk is None and not any(s.in_draft for s in offered):
+        last_year = sorted(confirmations.initial_school_ids(convention, None, offered))
+    collectivite = convention.collectivite
+    staff_notified = bool(settings.STAFF_NOTIFICATION_EMAILS)
+    state = (
+        convention_state(convention),
+        (
+            collectivite.representative_name,
+            collectivite.representative_title,
+            collectivite.emails,
+        ),
+        (
+            convention.latest_confirmation_pk,
+            convention.report_count,
+            convention.last_report_pk,
+            convention.tariff_rate,
+        ),
+        [(school_state(school), school.in_draft) for school in offered],
+        last_year,
+        (just_confirmed, just_reported, staff_notified),
+    )
+
+    def context():
+        latest = confirmations.latest_confirmation(convention)
+        form = unbound_form(convention, {school.pk for school in offered}, latest)
+        return page_context(
+            convention,
+            form,
+            MissingSchoolForm(),
+            offered=offered,
+            latest=latest,
+            just_confirmed=just_confirmed,
+            just_reported=just_reported,
+        )
+
+    return render_page_of_state(request, TEMPLATE, state, context, kind="confirmation")
 
 
 @never_cache

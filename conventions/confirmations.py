@@ -1,25 +1,25 @@
 """The mairie confirms its schools before issuing: sending the draft's private link, recording
 the answer, and staff accepting it into the draft."""
 
-import datetime
 import secrets
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Count, Exists, Max, OuterRef, Q, Subquery
 from django.template.loader import render_to_string
 from django.utils import timezone
 
 from communes.validators import split_emails
 from conventions.access_links import portal_url
 from conventions.enums import ConventionStatus
+from conventions.error_reports import notify_staff, today_bounds
 from conventions.models import (
     Convention,
     Enrollment,
     MissingSchoolReport,
     SchoolConfirmation,
+    Tariff,
     hash_access_token,
 )
 from schools.enums import SchoolStatus
@@ -28,6 +28,8 @@ from schools.models import School
 # A mairie may signal this many missing schools per convention and day; beyond, staff would
 # be flooded by one link.
 MISSING_SCHOOL_REPORTS_PER_DAY = 5
+# Primary keys are signed 64-bit integers (BigAutoField) on every database we run.
+PK_LIMIT = 2**63
 
 
 def not_a_draft_error(convention):
@@ -39,15 +41,34 @@ def not_a_draft_error(convention):
     )
 
 
+def with_page_state(queryset):
+    """What the confirmation page shows besides the draft's row, read by the same query: the
+    latest answer, the missing-school reports (both only ever added) and the year's rate."""
+    answers = SchoolConfirmation.objects.filter(convention=OuterRef("pk"))
+    reports = (
+        MissingSchoolReport.objects.filter(convention=OuterRef("pk"))
+        .order_by()
+        .values("convention")
+    )
+    return queryset.annotate(
+        latest_confirmation_pk=Subquery(answers.order_by("-confirmed_at", "-pk").values("pk")[:1]),
+        report_count=Subquery(reports.annotate(n=Count("pk")).values("n")),
+        last_report_pk=Subquery(reports.annotate(last=Max("pk")).values("last")),
+        tariff_rate=Subquery(
+            Tariff.objects.filter(
+                school_year=OuterRef("school_year"), academie=OuterRef("academie")
+            ).values("rate")[:1]
+        ),
+    )
+
+
 def draft_for_token(token):
-    """The draft a confirmation link opens, or None."""
-    return (
+    """The draft a confirmation link opens (with_page_state), or None."""
+    return with_page_state(
         Convention.objects.filter(
             access_token_hash=hash_access_token(token), status=ConventionStatus.BROUILLON
-        )
-        .select_related("collectivite", "commune__departement", "school_year", "academie")
-        .first()
-    )
+        ).select_related("collectivite", "commune__departement", "school_year", "academie")
+    ).first()
 
 
 def send_for_confirmation(convention):
@@ -109,6 +130,10 @@ def offered_schools(convention):
 
 
 def latest_confirmation(convention):
+    if hasattr(convention, "latest_confirmation_pk"):
+        # Read with the draft (with_page_state): only fetched when there is one.
+        pk = convention.latest_confirmation_pk
+        return None if pk is None else SchoolConfirmation.objects.get(pk=pk)
     return convention.confirmations.order_by("-confirmed_at", "-pk").first()
 
 
@@ -141,7 +166,10 @@ def school_choice_error(convention, posted_ids, offered_ids):
     unknown = [pk for pk in posted_ids if pk not in offered_ids]
     if not unknown:
         return None
-    schools = list(School.objects.filter(pk__in=unknown[:20]).select_related("commune"))
+    # Only ids a primary key can hold are looked up: a posted 99999999999999999999 overflows
+    # the database's integer (a 500 on SQLite). Such an id names no school anyway.
+    storable = [pk for pk in unknown if 0 < pk < PK_LIMIT][:20]
+    schools = list(School.objects.filter(pk__in=storable).select_related("commune"))
     closed = [school for school in schools if school.status == SchoolStatus.FERME]
     if closed:
         return ValidationError(
@@ -203,6 +231,8 @@ def pending_differences(confirmation):
 
 def locked_draft(convention_pk):
     # The row's lock orders two answers posted at once; the second then sees the first.
+    # No with_page_state() here: a subquery of the locking statement reads the snapshot taken
+    # before the lock was granted, and would miss the answer that the lock waited for.
     convention = (
         Convention.objects.select_for_update(of=("self",))
         .select_related("collectivite", "commune__departement", "school_year", "academie")
@@ -229,8 +259,12 @@ def record_confirmation(
     not tick."""
     with transaction.atomic():
         convention = locked_draft(convention.pk)
-        latest = latest_confirmation(convention)
-        if (latest.pk if latest else 0) != (seen_confirmation_id or 0):
+        latest = (
+            convention.confirmations.order_by("-confirmed_at", "-pk")
+            .values_list("pk", flat=True)
+            .first()
+        )
+        if (latest or 0) != (seen_confirmation_id or 0):
             raise ValidationError(
                 "Une autre réponse a été enregistrée pour cette convention pendant que vous "
                 "remplissiez la page : rechargez-la, vérifiez-la et confirmez de nouveau.",
@@ -257,7 +291,11 @@ def record_confirmation(
                 emails=emails,
             ),
         )
-        confirmation.schools.set(schools)
+        # A new answer has no schools yet: one INSERT, without set()'s read of the current ones.
+        SchoolConfirmation.schools.through.objects.bulk_create(
+            SchoolConfirmation.schools.through(schoolconfirmation=confirmation, school=school)
+            for school in schools
+        )
     return confirmation
 
 
@@ -297,9 +335,9 @@ def accept_confirmation(confirmation, user):
 
 
 def reports_today(convention):
-    start = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+    start, end = today_bounds()
     return convention.missing_school_reports.filter(
-        reported_at__gte=start, reported_at__lt=start + datetime.timedelta(days=1)
+        reported_at__gte=start, reported_at__lt=end
     ).count()
 
 
@@ -318,17 +356,9 @@ def report_missing_school(convention, text, ip_address):
         report = MissingSchoolReport.objects.create(
             convention=convention, text=text, ip_address=ip_address or None
         )
-        if settings.STAFF_NOTIFICATION_EMAILS:
-            body = render_to_string(
-                "conventions/email/missing_school.txt",
-                {"convention": convention, "report": report},
-            )
-            EmailMessage(
-                subject=(
-                    f"École manquante signalée – {convention.commune.name} "
-                    f"{convention.school_year}"
-                ),
-                body=body,
-                to=settings.STAFF_NOTIFICATION_EMAILS,
-            ).send()
+        notify_staff(
+            f"École manquante signalée – {convention.commune.name} {convention.school_year}",
+            "conventions/email/missing_school.txt",
+            {"convention": convention, "report": report},
+        )
     return report

@@ -6,7 +6,8 @@ Two kinds of page, two rules:
   row (status, dates, frozen figures and labels, signed copy…), the names of its related
   rows and whether a replacement was opened, all read by the one query the view makes
   anyway. A change to any of them gives a new
-  key: the page can never be stale. The cached HTML holds neither the token (the PDF link is
+  key: the page can never be stale. A draft's confirmation page follows the same rule
+  (conventions/confirmation_views.py). The cached HTML holds neither the token (the PDF link is
   relative) nor a CSRF token (a placeholder, replaced at each request).
 - The fee simulator reads reference data (communes, schools, rates) that changes a few times a
   year. Its pages are keyed on the query and on a data version that every save or delete of
@@ -56,15 +57,25 @@ def render_convention_page(request, template_name, convention, context_factory, 
     The context that `context_factory()` returns must follow from the convention's state;
     `variant` holds whatever else the page depends on (a flag from the query string).
     """
-    key = "portal:convention:" + digest(template_name, convention_state(convention), variant)
+    return render_page_of_state(
+        request,
+        template_name,
+        (convention_state(convention), variant),
+        lambda: {**context_factory(), "convention": convention},
+        kind="convention",
+    )
+
+
+def render_page_of_state(request, template_name, state, context_factory, *, kind):
+    """A page rendered once per `state`: the state must hold everything the page shows, so
+    that any change gives a new key and the page is never stale."""
+    key = f"portal:{kind}:" + digest(template_name, state)
     cached = cache.get(key)
     if cached is None:
         # A placeholder stands for the CSRF token, which differs from one visitor to another.
         placeholder = secrets.token_hex(16)
         html = render_to_string(
-            template_name,
-            {**context_factory(), "convention": convention, "csrf_token": placeholder},
-            request,
+            template_name, {**context_factory(), "csrf_token": placeholder}, request
         )
         cached = (placeholder, html)
         cache.set(key, cached, settings.PORTAL_CACHE_SECONDS)

@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from conventions import confirmation_views, legal_views, views
+from conventions import confirmation_views, error_report_views, legal_views, views
 
 
 class TokenConverter:
@@ -23,6 +23,12 @@ urlpatterns = [
     path("accessibilite/", legal_views.accessibility, name="accessibility"),
     path("mentions-legales/", legal_views.legal_notice, name="legal_notice"),
     path("donnees-personnelles/", legal_views.personal_data, name="personal_data"),
+    path("signaler-une-erreur/", error_report_views.report, name="report_error"),
+    path(
+        "convention/<token:token>/signaler-une-erreur/",
+        error_report_views.report_for_convention,
+        name="report_convention_error",
+    ),
     path("convention/<token:token>/", views.portal, name="portal"),
     path("convention/<token:token>/convention.pdf", views.portal_pdf, name="portal_pdf"),
     path("convention/<token:token>/confirmation/", confirmation_views.confirm, name="confirm"),

@@ -16,6 +16,7 @@ env = environ.Env(
     SECURE_HSTS_SECONDS=(int, 0),
     PORTAL_RATE_LIMIT=(int, 30),
     PORTAL_CACHE_SECONDS=(int, 60),
+    PORTAL_REPORTS_PER_DAY=(int, 5),
     CLIENT_IP_HEADER=(str, ""),
     TRUSTED_PROXIES=(list, []),
     MAX_REQUEST_BODY=(int, 12 * 1024 * 1024),
@@ -235,6 +236,9 @@ SECURE_CSP = {
 PORTAL_RATE_LIMIT = env("PORTAL_RATE_LIMIT")
 # Seconds a rendered public page stays in the cache (conventions/portal_cache.py); 0: none.
 PORTAL_CACHE_SECONDS = env("PORTAL_CACHE_SECONDS")
+# "Signaler une erreur": messages accepted per convention (or, without one, per address)
+# and per day; beyond, staff would be flooded from one link.
+PORTAL_REPORTS_PER_DAY = env("PORTAL_REPORTS_PER_DAY")
 # The request header holding the client address when behind a reverse proxy
 # (e.g. HTTP_X_REAL_IP); empty: REMOTE_ADDR. It is read only on requests coming from one of
 # TRUSTED_PROXIES (addresses or networks): anyone else could write it.

@@ -20,6 +20,7 @@ GROUP_MIGRATIONS = [
     ("0007_gestion_group", "create_group"),
     ("0008_perms_convention_permissions", "update_groups"),
     ("0009_administration_group", "create_group"),
+    ("0014_error_report_permissions", "update_groups"),
 ]
 
 

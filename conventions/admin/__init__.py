@@ -4,6 +4,7 @@ from conventions.admin import (  # noqa: F401
     batches,
     conventions,
     enrollments,
+    error_reports,
     reference,
     titres,
 )

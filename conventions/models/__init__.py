@@ -10,6 +10,7 @@ from conventions.models.convention_queries import (
 )
 from conventions.models.conventions import Convention
 from conventions.models.enrollments import Enrollment
+from conventions.models.error_reports import ERROR_REPORT_MAX_LENGTH, ErrorReport
 from conventions.models.reference import (
     ConventionTemplate,
     SchoolYear,
@@ -24,12 +25,14 @@ from conventions.models.titres import AMOUNT_FROZEN_MESSAGE, Titre, TitreCounter
 
 __all__ = [
     "AMOUNT_FROZEN_MESSAGE",
+    "ERROR_REPORT_MAX_LENGTH",
     "FROZEN_FIELDS",
     "SNAPSHOT_FIELDS",
     "Convention",
     "ConventionQuerySet",
     "ConventionTemplate",
     "Enrollment",
+    "ErrorReport",
     "IssuingBatch",
     "MissingSchoolReport",
     "Reminder",
