@@ -23,7 +23,7 @@ def setup_worker(settings_module, databases):
         settings.DATABASES[alias].update(values)
 
 
-def issue_one(pk):
+def issue_one(pk, *, rename_on_commit=False):
     """Issue one convention; report a failure instead of raising, so the batch goes on."""
     from django.core.exceptions import ValidationError
 
@@ -35,7 +35,7 @@ def issue_one(pk):
         # an exception or any clean-up.
         os.kill(os.getpid(), signal.SIGKILL)
     try:
-        return issue(Convention(pk=pk)).reference, None
+        return issue(Convention(pk=pk), rename_on_commit=rename_on_commit).reference, None
     except ValidationError as error:
         reference = Convention.objects.filter(pk=pk).first()
         return (reference.reference if reference else str(pk)), " ".join(error.messages)

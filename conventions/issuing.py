@@ -2,6 +2,9 @@
 
 import hashlib
 import logging
+import os
+import time
+from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
@@ -20,8 +23,12 @@ logger = logging.getLogger(__name__)
 PENDING_SUFFIX = ".part"
 
 
-def issue(convention):
-    """Render the final PDF, store it with its SHA-256 and freeze the printed figures."""
+def issue(convention, *, rename_on_commit=False):
+    """Render the final PDF, store it with its SHA-256 and freeze the printed figures.
+
+    With `rename_on_commit`, the caller's transaction (which holds the row's lock until
+    then) commits the issuing: the file takes its final name only then.
+    """
     pending = None
     try:
         with transaction.atomic():
@@ -69,6 +76,7 @@ def issue(convention):
             # before anything is committed: it stays a draft.
             with storage_errors(convention.reference):
                 pending = storage.save(f"{final}{PENDING_SUFFIX}", ContentFile(pdf))
+            _freeze_for_tests(convention)
             convention.pdf.name = final
             convention.save(update_fields=[*SNAPSHOT_FIELDS])
             convention.transition_to(ConventionStatus.EMISE)
@@ -88,19 +96,59 @@ def issue(convention):
             except STORAGE_ERRORS:
                 logger.exception("Fichier en attente non supprimé : %s", pending)
         raise
-    # Committed: the file takes its final name (an atomic rename on the disk, a copy inside
-    # the object storage). A crash or a storage failure just before leaves the pending file,
-    # which `manage.py verify_documents --repair` renames.
+    # Once committed (here, or when the caller's transaction commits: a background batch
+    # records its progress in the same transaction), the file takes its final name (an
+    # atomic rename on the disk, a copy inside the object storage). A crash or a storage
+    # failure just before leaves the pending file, which `finish_renames` (run at the end
+    # of a batch and of `issue_conventions`) or `verify_documents --repair` renames.
+    if rename_on_commit:
+        transaction.on_commit(lambda: _rename(storage, pending, final, convention.reference))
+    else:
+        _rename(storage, pending, final, convention.reference)
+    return convention
+
+
+def _rename(storage, pending, final, reference):
     try:
         move(storage, pending, final)
     except STORAGE_ERRORS:
         logger.exception(
-            "Convention %s émise, mais son PDF garde son nom provisoire %s : lancez "
+            "PDF émis resté sous son nom provisoire %s : lancez "
             "`manage.py verify_documents --repair`.",
-            convention.reference,
             pending,
+            extra={"reference": reference},
         )
-    return convention
+
+
+def finish_renames(conventions):
+    """Give their final name to the PDFs of issued conventions left under a pending name."""
+    renamed = 0
+    for convention in conventions.filter(status=ConventionStatus.EMISE).exclude(pdf=""):
+        storage, final = convention.pdf.storage, convention.pdf.name
+        pending = f"{final}{PENDING_SUFFIX}"
+        if not storage.exists(final) and storage.exists(pending):
+            move(storage, pending, final)
+            renamed += 1
+    return renamed
+
+
+_issued_here = 0
+
+
+def _freeze_for_tests(convention):
+    # Fault injection for the crash tests (ENTCONV_TEST_FREEZE_AFTER=N): after N documents,
+    # this process stops for good in the worst place, its PDF written under the pending
+    # name and the row still locked and uncommitted, and says which convention it holds in
+    # `frozen-<pid>` in its working directory, for the test to kill it there.
+    global _issued_here
+    after = os.environ.get("ENTCONV_TEST_FREEZE_AFTER")
+    if after is None:
+        return
+    _issued_here += 1
+    if _issued_here > int(after):
+        Path(f"frozen-{os.getpid()}").write_text(convention.reference)
+        while True:
+            time.sleep(60)
 
 
 def issued_pdf(convention):
