@@ -15,7 +15,7 @@ from communes.history import bulk_create_audited
 from conventions.enums import ConventionStatus
 from conventions.models import SNAPSHOT_FIELDS, Convention, Enrollment
 from conventions.pdf import ConventionDocument
-from conventions.private_storage import STORAGE_ERRORS, move, storage_errors
+from conventions.private_storage import STORAGE_ERRORS, move, storage_errors, stored_names
 
 logger = logging.getLogger(__name__)
 
@@ -121,15 +121,23 @@ def _rename(storage, pending, final, reference):
 
 
 def finish_renames(conventions):
-    """Give their final name to the PDFs of issued conventions left under a pending name."""
-    renamed = 0
-    for convention in conventions.filter(status=ConventionStatus.EMISE).exclude(pdf=""):
-        storage, final = convention.pdf.storage, convention.pdf.name
-        pending = f"{final}{PENDING_SUFFIX}"
-        if not storage.exists(final) and storage.exists(pending):
-            move(storage, pending, final)
-            renamed += 1
-    return renamed
+    """Give their final name to the issued PDFs left under a pending name (their process
+    died between the commit and the rename); return how many."""
+    field = Convention._meta.get_field("pdf")
+    storage = field.storage
+    # One listing of the folder rather than a request per convention to the object storage.
+    pending = {
+        name.removesuffix(PENDING_SUFFIX): name
+        for name in stored_names(storage, field.upload_to.rstrip("/"))
+        if name.endswith(PENDING_SUFFIX)
+    }
+    finals = conventions.filter(status=ConventionStatus.EMISE, pdf__in=pending).values_list(
+        "pdf", flat=True
+    )
+    for final in finals:
+        # Committed: the pending file is the one the row's SHA-256 describes.
+        move(storage, pending[final], final)
+    return len(finals)
 
 
 _issued_here = 0
