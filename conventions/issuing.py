@@ -94,7 +94,11 @@ def issue(convention, *, rename_on_commit=False):
             try:
                 convention.pdf.storage.delete(pending)
             except STORAGE_ERRORS:
-                logger.exception("Fichier en attente non supprimé : %s", pending)
+                logger.exception(
+                    "Fichier en attente non supprimé : %s",
+                    pending,
+                    extra={"convention": convention},
+                )
         raise
     # Once committed (here, or when the caller's transaction commits: a background batch
     # records its progress in the same transaction), the file takes its final name (an

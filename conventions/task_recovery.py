@@ -9,6 +9,7 @@ connection and are taken again by the next task.
 """
 
 import contextlib
+import logging
 import uuid
 from datetime import timedelta
 
@@ -16,6 +17,8 @@ from django.db import connection
 from django.tasks import TaskResultStatus
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
+
+logger = logging.getLogger(__name__)
 
 # A task is claimed (committed RUNNING) a moment before it takes its lock.
 CLAIM_GRACE = timedelta(seconds=5)
@@ -74,7 +77,7 @@ def fail_lost_tasks(task_path):
         if not _try_lock(key):
             continue  # its worker is alive and holds it
         try:
-            lost += DBTaskResult.objects.filter(
+            marked = DBTaskResult.objects.filter(
                 id=task_id, status=TaskResultStatus.RUNNING
             ).update(
                 status=TaskResultStatus.FAILED,
@@ -82,6 +85,9 @@ def fail_lost_tasks(task_path):
                 exception_class_path=f"{WorkerLost.__module__}.{WorkerLost.__qualname__}",
                 traceback=LOST,
             )
+            if marked:
+                logger.warning("Tâche %s : son service d'arrière-plan est mort", task_id)
+            lost += marked
         finally:
             _unlock(key)
     return lost
