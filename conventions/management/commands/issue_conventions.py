@@ -5,6 +5,7 @@ from conventions.batch import issue_many
 from conventions.enums import ConventionStatus
 from conventions.issuing import finish_renames
 from conventions.models import Convention
+from conventions.private_storage import STORAGE_ERRORS
 
 
 class Command(BaseCommand):
@@ -60,7 +61,15 @@ class Command(BaseCommand):
             raise CommandError(f"{len(failures)} convention(s) non émise(s) : voir ci-dessus.")
 
     def finish_renames(self, conventions):
-        if renamed := finish_renames(conventions):
+        try:
+            renamed = finish_renames(conventions)
+        except STORAGE_ERRORS as error:
+            # The storage is down: each convention's issuing reports it below.
+            self.stderr.write(
+                f"Stockage des fichiers injoignable, PDF en attente non vérifiés : {error!r}"
+            )
+            return
+        if renamed:
             self.stdout.write(
                 f"{renamed} PDF d'une émission interrompue renommé(s) sous leur nom définitif."
             )
