@@ -10,6 +10,19 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
+def recreate_database(url):
+    """Drop and create the database of `url` (a PostgreSQL URL), for a run from scratch."""
+    import psycopg
+
+    name = url.rsplit("/", 1)[1]
+    try:
+        with psycopg.connect(url, dbname="postgres", autocommit=True) as server:
+            server.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            server.execute(f'CREATE DATABASE "{name}"')
+    except psycopg.OperationalError as error:
+        sys.exit(f"PostgreSQL injoignable ({url}) : {error}")
+
+
 def setup_django(database="entconv_bench"):
     import psycopg
 

@@ -30,19 +30,9 @@ os.environ["PRIVATE_ROOT"] = str(WORKDIR / "private")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "entconv.settings")
 
 
-def recreate_database():
-    import psycopg
+from bench._common import recreate_database  # noqa: E402
 
-    name = DATABASE_URL.rsplit("/", 1)[1]
-    try:
-        with psycopg.connect(DATABASE_URL, dbname="postgres", autocommit=True) as server:
-            server.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            server.execute(f'CREATE DATABASE "{name}"')
-    except psycopg.OperationalError as error:
-        sys.exit(f"PostgreSQL injoignable ({DATABASE_URL}) : {error}")
-
-
-recreate_database()
+recreate_database(DATABASE_URL)
 
 import django  # noqa: E402
 

@@ -28,16 +28,7 @@ COLLECTIVITES = 2400
 GOAL_SECONDS = 60.0
 
 
-def recreate_database():
-    import psycopg
-
-    name = DATABASE_URL.rsplit("/", 1)[1]
-    try:
-        with psycopg.connect(DATABASE_URL, dbname="postgres", autocommit=True) as server:
-            server.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            server.execute(f'CREATE DATABASE "{name}"')
-    except psycopg.OperationalError as error:
-        sys.exit(f"PostgreSQL injoignable ({DATABASE_URL}) : {error}")
+from bench._common import recreate_database  # noqa: E402
 
 
 def fill():
@@ -108,7 +99,7 @@ def run():
 def main():
     from tests.smtp_server import SMTPServer
 
-    recreate_database()
+    recreate_database(DATABASE_URL)
     server = SMTPServer().start()
     os.environ.update(
         {

@@ -4,12 +4,15 @@ Imports nothing from Django at module level: worker processes load this module b
 Django is configured, then `setup_worker` configures it.
 """
 
+import logging
 import multiprocessing
 import os
 import signal
 from collections import deque
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, as_completed, wait
 from concurrent.futures.process import BrokenProcessPool
+
+logger = logging.getLogger(__name__)
 
 
 def setup_worker(settings_module, databases):
@@ -23,7 +26,7 @@ def setup_worker(settings_module, databases):
         settings.DATABASES[alias].update(values)
 
 
-def issue_one(pk):
+def issue_one(pk, *, rename_on_commit=False):
     """Issue one convention; report a failure instead of raising, so the batch goes on."""
     from django.core.exceptions import ValidationError
 
@@ -35,12 +38,18 @@ def issue_one(pk):
         # an exception or any clean-up.
         os.kill(os.getpid(), signal.SIGKILL)
     try:
-        return issue(Convention(pk=pk)).reference, None
+        reference = issue(Convention(pk=pk), rename_on_commit=rename_on_commit).reference
     except ValidationError as error:
-        reference = Convention.objects.filter(pk=pk).first()
-        return (reference.reference if reference else str(pk)), " ".join(error.messages)
+        convention = Convention.objects.filter(pk=pk).first()
+        reference = convention.reference if convention else str(pk)
+        message = " ".join(error.messages)
+        logger.warning("Convention non émise : %s", message, extra={"reference": reference})
+        return reference, message
     except Exception as error:  # one broken convention must not stop the batch
+        logger.exception("Convention d'identifiant %s non émise", pk)
         return str(pk), f"erreur inattendue : {error!r}"
+    logger.info("Convention émise", extra={"reference": reference})
+    return reference, None
 
 
 KILLED = (

@@ -2,6 +2,9 @@
 
 import hashlib
 import logging
+import os
+import time
+from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
@@ -12,7 +15,7 @@ from communes.history import bulk_create_audited
 from conventions.enums import ConventionStatus
 from conventions.models import SNAPSHOT_FIELDS, Convention, Enrollment
 from conventions.pdf import ConventionDocument
-from conventions.private_storage import STORAGE_ERRORS, move, storage_errors
+from conventions.private_storage import STORAGE_ERRORS, move, storage_errors, stored_names
 
 logger = logging.getLogger(__name__)
 
@@ -20,8 +23,12 @@ logger = logging.getLogger(__name__)
 PENDING_SUFFIX = ".part"
 
 
-def issue(convention):
-    """Render the final PDF, store it with its SHA-256 and freeze the printed figures."""
+def issue(convention, *, rename_on_commit=False):
+    """Render the final PDF, store it with its SHA-256 and freeze the printed figures.
+
+    With `rename_on_commit`, the caller's transaction (which holds the row's lock until
+    then) commits the issuing: the file takes its final name only then.
+    """
     pending = None
     try:
         with transaction.atomic():
@@ -69,6 +76,7 @@ def issue(convention):
             # before anything is committed: it stays a draft.
             with storage_errors(convention.reference):
                 pending = storage.save(f"{final}{PENDING_SUFFIX}", ContentFile(pdf))
+            _freeze_for_tests(convention)
             convention.pdf.name = final
             convention.save(update_fields=[*SNAPSHOT_FIELDS])
             convention.transition_to(ConventionStatus.EMISE)
@@ -86,21 +94,73 @@ def issue(convention):
             try:
                 convention.pdf.storage.delete(pending)
             except STORAGE_ERRORS:
-                logger.exception("Fichier en attente non supprimé : %s", pending)
+                logger.exception(
+                    "Fichier en attente non supprimé : %s",
+                    pending,
+                    extra={"convention": convention},
+                )
         raise
-    # Committed: the file takes its final name (an atomic rename on the disk, a copy inside
-    # the object storage). A crash or a storage failure just before leaves the pending file,
-    # which `manage.py verify_documents --repair` renames.
+    # Once committed (here, or when the caller's transaction commits: a background batch
+    # records its progress in the same transaction), the file takes its final name (an
+    # atomic rename on the disk, a copy inside the object storage). A crash or a storage
+    # failure just before leaves the pending file, which `finish_renames` (run at the end
+    # of a batch and of `issue_conventions`) or `verify_documents --repair` renames.
+    if rename_on_commit:
+        transaction.on_commit(lambda: _rename(storage, pending, final, convention.reference))
+    else:
+        _rename(storage, pending, final, convention.reference)
+    return convention
+
+
+def _rename(storage, pending, final, reference):
     try:
         move(storage, pending, final)
     except STORAGE_ERRORS:
         logger.exception(
-            "Convention %s émise, mais son PDF garde son nom provisoire %s : lancez "
+            "PDF émis resté sous son nom provisoire %s : lancez "
             "`manage.py verify_documents --repair`.",
-            convention.reference,
             pending,
+            extra={"reference": reference},
         )
-    return convention
+
+
+def finish_renames(conventions):
+    """Give their final name to the issued PDFs left under a pending name (their process
+    died between the commit and the rename); return how many."""
+    field = Convention._meta.get_field("pdf")
+    storage = field.storage
+    # One listing of the folder rather than a request per convention to the object storage.
+    pending = {
+        name.removesuffix(PENDING_SUFFIX): name
+        for name in stored_names(storage, field.upload_to.rstrip("/"))
+        if name.endswith(PENDING_SUFFIX)
+    }
+    finals = conventions.filter(status=ConventionStatus.EMISE, pdf__in=pending).values_list(
+        "pdf", flat=True
+    )
+    for final in finals:
+        # Committed: the pending file is the one the row's SHA-256 describes.
+        move(storage, pending[final], final)
+    return len(finals)
+
+
+_issued_here = 0
+
+
+def _freeze_for_tests(convention):
+    # Fault injection for the crash tests (ENTCONV_TEST_FREEZE_AFTER=N): after N documents,
+    # this process stops for good in the worst place, its PDF written under the pending
+    # name and the row still locked and uncommitted, and says which convention it holds in
+    # `frozen-<pid>` in its working directory, for the test to kill it there.
+    global _issued_here
+    after = os.environ.get("ENTCONV_TEST_FREEZE_AFTER")
+    if after is None:
+        return
+    _issued_here += 1
+    if _issued_here > int(after):
+        Path(f"frozen-{os.getpid()}").write_text(convention.reference)
+        while True:
+            time.sleep(60)
 
 
 def issued_pdf(convention):

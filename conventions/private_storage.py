@@ -29,7 +29,12 @@ def storage_errors(reference, message=UNAVAILABLE):
     try:
         yield
     except STORAGE_ERRORS as error:
-        logger.error("Stockage privé indisponible pour %s : %r", reference, error)
+        logger.error(
+            "Stockage privé indisponible pour %s : %r",
+            reference,
+            error,
+            extra={"reference": reference},
+        )
         raise ValidationError(
             message, code="storage_unavailable", params={"reference": reference}
         ) from error

@@ -3,7 +3,9 @@ from tqdm import tqdm
 
 from conventions.batch import issue_many
 from conventions.enums import ConventionStatus
+from conventions.issuing import finish_renames
 from conventions.models import Convention
+from conventions.private_storage import STORAGE_ERRORS
 
 
 class Command(BaseCommand):
@@ -28,11 +30,14 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, year, academie, workers, recycle, **options):
-        drafts = Convention.objects.filter(
-            school_year__label=year, status=ConventionStatus.BROUILLON
-        )
+        conventions = Convention.objects.filter(school_year__label=year)
         if academie:
-            drafts = drafts.filter(academie__code=academie)
+            conventions = conventions.filter(academie__code=academie)
+        # A run killed (with its workers) between a commit and its rename left the PDF under
+        # its pending name: this run finishes the job. The drafts it was issuing are issued
+        # again below, their pending files replaced.
+        self.finish_renames(conventions)
+        drafts = conventions.filter(status=ConventionStatus.BROUILLON)
         pks = list(
             drafts.order_by("academie__code", "commune__insee_code").values_list("pk", flat=True)
         )
@@ -48,8 +53,23 @@ class Command(BaseCommand):
                     failures.append((reference, error))
                 else:
                     issued += 1
+        self.finish_renames(conventions)
         self.stdout.write(f"{issued} convention(s) émise(s) sur {len(pks)}.")
         for reference, error in failures:
             self.stderr.write(f"Non émise — {reference} : {error}")
         if failures:
             raise CommandError(f"{len(failures)} convention(s) non émise(s) : voir ci-dessus.")
+
+    def finish_renames(self, conventions):
+        try:
+            renamed = finish_renames(conventions)
+        except STORAGE_ERRORS as error:
+            # The storage is down: each convention's issuing reports it below.
+            self.stderr.write(
+                f"Stockage des fichiers injoignable, PDF en attente non vérifiés : {error!r}"
+            )
+            return
+        if renamed:
+            self.stdout.write(
+                f"{renamed} PDF d'une émission interrompue renommé(s) sous leur nom définitif."
+            )
