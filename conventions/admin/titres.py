@@ -99,7 +99,7 @@ class TitreAdmin(
     fieldsets = [
         (
             None,
-            {"fields": ["number", "status", "exercice_display", "issue_date", "convention_link"]},
+            {"fields": ["number", "status", "exercice_page", "issue_date", "convention_link"]},
         ),
         (
             "Débiteur",
@@ -113,13 +113,19 @@ class TitreAdmin(
                 ]
             },
         ),
-        ("Objet et montant", {"fields": ["object", "school_count", "rate", "amount"]}),
-        ("Paiement", {"fields": ["paid_on", "amount_paid", "cancelled_at", "cancel_reason"]}),
+        (
+            "Objet et montant",
+            {"fields": ["object", "school_count", "rate_display", "amount_display"]},
+        ),
+        (
+            "Paiement",
+            {"fields": ["paid_on", "amount_paid_display", "cancelled_at", "cancel_reason"]},
+        ),
     ]
     readonly_fields = [
         "number",
         "status",
-        "exercice_display",
+        "exercice_page",
         "issue_date",
         "convention_link",
         "debtor_name",
@@ -129,10 +135,10 @@ class TitreAdmin(
         "debtor_engagement_number",
         "object",
         "school_count",
-        "rate",
-        "amount",
+        "rate_display",
+        "amount_display",
         "paid_on",
-        "amount_paid",
+        "amount_paid_display",
         "cancelled_at",
         "cancel_reason",
     ]
@@ -173,6 +179,15 @@ class TitreAdmin(
     @admin.display(description="exercice", ordering="exercice")
     def exercice_display(self, obj):
         return str(obj.exercice) if obj.exercice else None
+
+    # A titre not issued yet has no exercice: its read-only page would print "None".
+    @admin.display(description="exercice")
+    def exercice_page(self, obj):
+        return self.exercice_display(obj) or "fixé à l'émission"
+
+    @admin.display(description="tarif unitaire", ordering="rate")
+    def rate_display(self, obj):
+        return euros(obj.rate)
 
     @admin.display(description="année scolaire", ordering="convention__school_year__label")
     def school_year(self, obj):
