@@ -2,6 +2,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import ValidationError
+from django.template.defaultfilters import pluralize
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -15,6 +16,7 @@ from communes.admin_scope import ScopedAdminMixin
 from communes.admin_wording import FrenchWordingMixin
 from communes.changelists import ChangelistRowsMixin
 from conventions import billing
+from conventions.admin.action_confirmation import confirmation_page, confirmed
 from conventions.admin.common import LongDatesMixin, status_badge
 from conventions.exports import TitreResource, TitresCSV, TitresXLSX
 from conventions.models import (
@@ -245,6 +247,25 @@ class TitreAdmin(
 
     @admin.action(description="Émettre les titres sélectionnés", permissions=["issue"])
     def issue_selected(self, request, queryset):
+        if not confirmed(request):
+            titres = queryset.select_related("academie").order_by("pk")
+            count = len(titres)
+            return confirmation_page(
+                self,
+                request,
+                title="Émettre des titres de perception",
+                intro=(
+                    f"Vous allez émettre {count} titre{pluralize(count)} de perception : "
+                    f"chacun reçoit son numéro définitif, sans trou ni réattribution, et sa "
+                    "convention passe « facturée »."
+                ),
+                warning="Un titre émis ne peut plus être supprimé, seulement annulé.",
+                rows=[
+                    f"{titre} – {titre.debtor_name} – {euros(titre.amount)} "
+                    f"({titre.get_status_display()})"
+                    for titre in titres
+                ],
+            )
         done, errors = 0, []
         for titre in queryset.order_by("pk"):
             try:

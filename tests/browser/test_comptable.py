@@ -161,6 +161,7 @@ def test_accountant_issues_marks_paid_and_exports_titres(
     expect(column_of(page, "COMMUNE DE CERET", "Statut")).to_have_text("à émettre")
     expect(column_of(page, "COMMUNE DE RODEZ", "Montant TTC")).to_have_text("450,00\xa0€")
     run_action(page, ["COMMUNE DE CERET", "COMMUNE DE RODEZ"], "Émettre les titres sélectionnés")
+    page.get_by_role("button", name="Oui, je confirme").click()
     expect(page.get_by_text("2 titres émis.")).to_be_visible()
     expect(column_of(page, "COMMUNE DE CERET", "Numéro")).to_have_text(ceret)
     expect(column_of(page, "COMMUNE DE RODEZ", "Numéro")).to_have_text(rodez)
@@ -179,6 +180,7 @@ def test_accountant_issues_marks_paid_and_exports_titres(
         ["Castelnau-d'Estrétefonds (31118)"],
         ISSUE,
     )
+    page.get_by_role("button", name="Oui, je confirme").click()
     expect(page.get_by_text("1 titre émis.")).to_be_visible()
     open_titres(page)
     expect(column_of(page, castelnau, "Débiteur")).to_have_text(
