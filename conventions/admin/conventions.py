@@ -27,6 +27,7 @@ from conventions.admin.common import (
 from conventions.admin.confirmation import ConfirmationAdminMixin
 from conventions.admin.convention_actions import ConventionActionsMixin
 from conventions.admin.convention_page import ConventionForm, ConventionPageMixin
+from conventions.admin.empty_lists import EmptyYearHelpMixin
 from conventions.admin.enrollment_inline import EnrollmentInline
 from conventions.admin.follow_up import FollowUpMixin, ReadReceiptFilter, ReminderFilter
 from conventions.admin.history import ConventionHistoryMixin
@@ -60,6 +61,7 @@ class StatusFilter(admin.SimpleListFilter):
 @admin.register(Convention)
 class ConventionAdmin(
     ScopedAdminMixin,
+    EmptyYearHelpMixin,
     ConventionActionsMixin,
     ReadonlyLinksFollowPermissionsMixin,
     RefusedActionMixin,

@@ -67,6 +67,8 @@ class TitreAdmin(
     resource_classes = [TitreResource]
     formats = [TitresCSV, TitresXLSX]
     export_form_class = ExportForm
+    # What an empty list says; import-export wraps it with its "Exporter" button.
+    change_list_template = "admin/conventions/titre/change_list.html"
     # What the accountant reads first (who, how much, where it stands) comes first, so that
     # it shows without horizontal scrolling on a laptop; the others scroll within the list.
     list_display = [
