@@ -5,10 +5,10 @@ from django.contrib import admin, messages
 from django.contrib.admin.actions import delete_selected
 from django.core.exceptions import ValidationError
 from django.http import FileResponse
-from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils.html import format_html
 
+from communes.french import counted, pluralize
 from conventions import billing
 from conventions.access_links import portal_url, send_access_link
 from conventions.admin.action_confirmation import confirmation_page, confirmed
@@ -174,7 +174,9 @@ class ConventionActionsMixin:
     @admin.action(description="Révoquer le lien", permissions=["send_link"])
     def revoke_link(self, request, queryset):
         count = queryset.revoke_access_links()
-        self.message_user(request, f"{count} lien(s) révoqué(s).", messages.SUCCESS)
+        self.message_user(
+            request, f"{counted(count, 'lien')} révoqué{pluralize(count)}.", messages.SUCCESS
+        )
 
     @admin.action(description="Supprimer les brouillons sélectionnés", permissions=["delete"])
     def delete_selected(self, request, queryset):
