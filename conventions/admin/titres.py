@@ -2,7 +2,6 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import ValidationError
-from django.template.defaultfilters import pluralize
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -15,6 +14,7 @@ from communes.admin_history import HistoryAdmin
 from communes.admin_scope import ScopedAdminMixin
 from communes.admin_wording import FrenchWordingMixin
 from communes.changelists import ChangelistRowsMixin
+from communes.french import counted, pluralize
 from conventions import billing
 from conventions.admin.action_confirmation import confirmation_page, confirmed
 from conventions.admin.common import LongDatesMixin, status_badge
@@ -52,6 +52,30 @@ class CancelTitreForm(forms.Form):
     )
 
 
+class TitresExportForm(ExportForm):
+    """A clear format choice, xlsx first and chosen (import-export offers "---")."""
+
+    LABELS = {
+        "xlsx": "Excel (xlsx)",
+        "csv": "CSV pour Excel ou un logiciel comptable (csv)",
+    }
+
+    def __init__(self, formats, resources, **kwargs):
+        super().__init__(formats, resources, **kwargs)
+        field = self.fields["format"]
+        field.label = "Format du fichier"
+        titles = {str(i): file_format().get_title() for i, file_format in enumerate(formats)}
+        field.choices = sorted(
+            ((value, self.LABELS.get(title, title)) for value, title in titles.items()),
+            key=lambda choice: choice[1] != self.LABELS["xlsx"],
+        )
+        field.initial = field.choices[0][0]
+        field.help_text = (
+            "Excel garde les montants et les dates en nombres, avec une feuille « Synthèse » ; "
+            "le CSV (séparateur point-virgule) s'ouvre aussi dans Excel."
+        )
+
+
 @admin.register(Titre)
 class TitreAdmin(
     ScopedAdminMixin,
@@ -66,7 +90,8 @@ class TitreAdmin(
     long_dates = ["issue_date", "paid_on", "cancelled_at"]
     resource_classes = [TitreResource]
     formats = [TitresCSV, TitresXLSX]
-    export_form_class = ExportForm
+    export_form_class = TitresExportForm
+    export_template_name = "admin/conventions/titre/export.html"
     # What an empty list says; import-export wraps it with its "Exporter" button.
     change_list_template = "admin/conventions/titre/change_list.html"
     # What the accountant reads first (who, how much, where it stands) comes first, so that
@@ -169,6 +194,18 @@ class TitreAdmin(
 
     def has_cancel_permission(self, request):
         return request.user.has_perm("conventions.cancel_titre")
+
+    def init_request_context_data(self, request, form):
+        context = super().init_request_context_data(request, form)
+        count = self.get_export_queryset(request).count()
+        context.update(
+            title="Exporter les titres de perception",
+            intro=(
+                f"{counted(count, 'titre')} de perception, ceux de la liste avec ses filtres "
+                "et sa recherche, avec le total des montants."
+            ),
+        )
+        return context
 
     def get_export_filename(self, request, queryset, file_format):
         return f"titres-{timezone.localdate():%Y-%m-%d}.{file_format.get_extension()}"

@@ -29,11 +29,17 @@ NOTHING_ISSUED = (
 )
 
 
+FORMAT_LABELS = {
+    "csv": "CSV pour Excel ou un logiciel comptable (csv)",
+    "xlsx": "Excel (xlsx)",
+}
+
+
 def download(page, file_format):
     """Export the titres list in `file_format`, as the export page offers it: its bytes."""
-    page.get_by_label("Format").select_option(label=file_format)
+    page.get_by_label("Format du fichier").select_option(label=FORMAT_LABELS[file_format])
     with page.expect_download() as download_info:
-        page.get_by_role("button", name="Soumettre").click()
+        page.get_by_role("button", name="Télécharger l'export").click()
     download = download_info.value
     assert download.suggested_filename == f"titres-{timezone.localdate():%Y-%m-%d}.{file_format}"
     return Path(download.path()).read_bytes()
