@@ -9,7 +9,7 @@ from django.utils.html import format_html, format_html_join
 
 from communes.admin_actions import RefusedActionMixin
 from communes.admin_history import HistoryAdmin
-from communes.admin_links import ReadonlyLinksFollowPermissionsMixin
+from communes.admin_links import NoRelatedDeletionMixin, ReadonlyLinksFollowPermissionsMixin
 from communes.admin_scope import ScopedAdminMixin, refuse
 from communes.admin_wording import FrenchWordingMixin
 from communes.changelists import ChangelistRowsMixin, SortedIdsPaginator
@@ -61,6 +61,7 @@ class StatusFilter(admin.SimpleListFilter):
 @admin.register(Convention)
 class ConventionAdmin(
     ScopedAdminMixin,
+    NoRelatedDeletionMixin,
     EmptyYearHelpMixin,
     ConventionActionsMixin,
     ReadonlyLinksFollowPermissionsMixin,
