@@ -4,6 +4,7 @@ from import_export.formats.base_formats import CSV, XLSX
 from communes.admin_actions import RefusedActionMixin
 from communes.admin_history import HistoryAdmin
 from communes.admin_import import ReportedImportMixin
+from communes.admin_links import NoRelatedDeletionMixin
 from communes.admin_scope import ScopedAdminMixin
 from communes.admin_wording import FrenchInlineMixin, FrenchWordingMixin
 from communes.changelists import ChangelistRowsMixin
@@ -53,6 +54,7 @@ class CommuneAdmin(
 @admin.register(Collectivite)
 class CollectiviteAdmin(
     ScopedAdminMixin,
+    NoRelatedDeletionMixin,
     RefusedActionMixin,
     FrenchWordingMixin,
     ChangelistRowsMixin,

@@ -7,6 +7,7 @@ from django.db import models
 from django.http import Http404
 from django.utils import timezone
 from simple_history.admin import SimpleHistoryAdmin
+from simple_history.models import ModelChange, ModelDelta
 from simple_history.template_utils import HistoricalRecordContextHelper
 
 from communes.scope import scope_for
@@ -61,6 +62,32 @@ class HistoryAdmin(SimpleHistoryAdmin):
             if isinstance(field, models.ForeignKey)
         ]
         return qs.select_related(*foreign_keys) if foreign_keys else qs
+
+    def set_history_delta_changes(self, request, historical_records, foreign_keys_are_objs=True):
+        # simple-history compares the editable fields only (model_to_dict): a status, a
+        # date or a frozen amount written by a workflow (editable=False) left the
+        # "modifications" cell empty. Those are compared here too.
+        previous = None
+        for current in historical_records:
+            if previous is not None:
+                delta = previous.diff_against(current, foreign_keys_are_objs=foreign_keys_are_objs)
+                written = [
+                    ModelChange(f.name, getattr(current, f.attname), getattr(previous, f.attname))
+                    for f in current.tracked_fields
+                    if not f.editable
+                    and not f.primary_key
+                    and not f.is_relation
+                    and getattr(current, f.attname) != getattr(previous, f.attname)
+                ]
+                delta = ModelDelta(
+                    [*delta.changes, *written],
+                    [*delta.changed_fields, *(change.field for change in written)],
+                    delta.old_record,
+                    delta.new_record,
+                )
+                helper = self.get_historical_record_context_helper(request, previous)
+                previous.history_delta_changes = helper.context_for_delta_changes(delta)
+            previous = current
 
     def history_view_title(self, request, obj):
         return f"Historique : {obj}"

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.contrib.admin.widgets import RelatedFieldWidgetWrapper
 from django.core.exceptions import FieldDoesNotExist
 
 
@@ -58,3 +59,15 @@ class ReadonlyLinksFollowPermissionsMixin:
             display.__name__ = field.name  # the row's CSS class, as for the field itself
             plain[field.name] = display
         return plain[field.name]
+
+
+class NoRelatedDeletionMixin:
+    """No "delete" icon next to a foreign key's select: from a convention's form, one click
+    deleted the school year or the académie it points to, with everything that cascades.
+    Reference rows are deleted from their own lists."""
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if formfield is not None and isinstance(formfield.widget, RelatedFieldWidgetWrapper):
+            formfield.widget.can_delete_related = False
+        return formfield

@@ -8,8 +8,9 @@ in forms and inlines. An object of another académie is a 404 through each of th
 import logging
 from functools import wraps
 
-from django.contrib.admin import helpers
+from django.contrib.admin import RelatedFieldListFilter, helpers
 from django.contrib.admin.exceptions import NotRegistered
+from django.contrib.admin.utils import get_fields_from_path
 from django.core.exceptions import ValidationError
 from django.http import Http404
 
@@ -70,6 +71,22 @@ def related_scope(admin_site, model):
     }
 
 
+class ScopedRelatedFieldListFilter(RelatedFieldListFilter):
+    """A foreign key's filter offering an agent the rows of his scope only: a Toulouse agent
+    is not offered Montpellier's académie nor its départements."""
+
+    def field_choices(self, field, request, model_admin):
+        model = field.remote_field.model
+        scope = related_scope(model_admin.admin_site, model)
+        if scope is None or scope_for(request.user) is None:
+            return super().field_choices(field, request, model_admin)
+        queryset = in_scope(model._default_manager.all(), request.user, **scope)
+        ordering = self.field_admin_ordering(field, request, model_admin)
+        if ordering:
+            queryset = queryset.order_by(*ordering)
+        return [(obj.pk, str(obj)) for obj in queryset]
+
+
 class ScopedAdminMixin:
     # The lookup from the admin's model to its Academie; None: the rows are shared
     # (school years), only the foreign keys of their forms are scoped.
@@ -91,6 +108,20 @@ class ScopedAdminMixin:
 
     def get_queryset(self, request):
         return self.scope_queryset(request, super().get_queryset(request))
+
+    def get_list_filter(self, request):
+        filters = super().get_list_filter(request)
+        if scope_for(request.user) is None:
+            return filters
+        return [self.scoped_list_filter(spec) for spec in filters]
+
+    def scoped_list_filter(self, spec):
+        if not isinstance(spec, str):
+            return spec
+        field = get_fields_from_path(self.model, spec)[-1]
+        if field.is_relation and related_scope(self.admin_site, field.remote_field.model):
+            return (spec, ScopedRelatedFieldListFilter)
+        return spec
 
     def get_object(self, request, object_id, from_field=None):
         obj = super().get_object(request, object_id, from_field)

@@ -34,6 +34,7 @@ from import_export import fields, resources, widgets
 
 from communes import journal
 from communes.enums import CollectiviteKind
+from communes.french import counted, missing_columns, pluralize
 from communes.import_files import (
     NUL_REASON,
     CappedList,
@@ -133,7 +134,8 @@ class CommunesWidget(widgets.ManyToManyWidget):
             raise ValueError("aucune commune couverte : indiquez au moins un code INSEE")
         if unknown:
             raise ValueError(
-                f"commune(s) inconnue(s) : {', '.join(unknown)} (importez d'abord l'annuaire "
+                f"commune{pluralize(len(unknown))} inconnue{pluralize(len(unknown))} : "
+                f"{', '.join(unknown)} (importez d'abord l'annuaire "
                 "ou créez la commune)"
             )
         return communes
@@ -197,14 +199,16 @@ class CollectivitesReport:
     def summary(self):
         return (
             f"Import du fichier « {self.file_name} » terminé : "
-            f"{len(self.created)} collectivité(s) créée(s), "
-            f"{len(self.updated)} mise(s) à jour, {self.unchanged} inchangée(s), "
-            f"{len(self.errors)} ligne(s) invalide(s) ignorée(s)."
+            f"{counted(len(self.created), 'collectivité')} créée{pluralize(len(self.created))}, "
+            f"{counted(len(self.updated), 'mise à jour', 'mises à jour')}, "
+            f"{counted(self.unchanged, 'inchangée')}, "
+            f"{counted(len(self.errors), 'ligne invalide ignorée', 'lignes invalides ignorées')}."
         )
 
     def refuse(self):
-        self.fatal = f"{len(self.errors)} erreur(s), rien n'a été enregistré :\n" + "\n".join(
-            self.errors.lines()
+        self.fatal = (
+            f"{counted(len(self.errors), 'erreur')}, rien n'a été enregistré :\n"
+            + "\n".join(self.errors.lines())
         )
 
     def lines(self):
@@ -259,8 +263,8 @@ class CollectivitesFile:
         missing = [label for label in REQUIRED if label not in self.headers]
         if missing:
             raise CollectivitesFileError(
-                f"Le fichier « {self.file_name} », ligne 1 (en-tête) : colonne(s) "
-                f"obligatoire(s) absente(s) : {', '.join(f'« {label} »' for label in missing)}."
+                f"Le fichier « {self.file_name} », ligne 1 (en-tête) : "
+                f"{missing_columns(missing)} : {', '.join(f'« {label} »' for label in missing)}."
             )
         width = len(self.headers)
         count = 0
@@ -285,7 +289,8 @@ class CollectivitesFile:
                     elif values and len(values) != width:
                         raise CollectivitesFileError(
                             f"Le fichier « {self.file_name} », ligne {reader.line_num} : "
-                            f"{len(values)} colonne(s) au lieu de {width} (ligne tronquée ?)."
+                            f"{counted(len(values), 'colonne')} au lieu de {width} "
+                            "(ligne tronquée ?)."
                         )
                     yield reader.line_num, values
             except csv.Error as error:

@@ -4,10 +4,10 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
 from communes import journal
+from communes.french import pluralize
 from conventions.enums import ConventionStatus, TitreStatus
 from conventions.models import Convention, Titre, TitreCounter
 from conventions.templatetags.money import euros

@@ -1,8 +1,7 @@
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.template.defaultfilters import pluralize
-
+from communes.french import pluralize
 from conventions.templatetags.money import euros
 
 CENT = Decimal("0.01")

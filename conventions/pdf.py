@@ -138,14 +138,14 @@ class ConventionDocument:
         if not templates:
             missing.append(f"aucun modèle de convention pour {where}")
         collectivite = convention.collectivite
-        for attribute, label in [
-            ("siret", "SIRET"),
-            ("address", "adresse"),
-            ("representative_name", "nom du représentant"),
-            ("representative_title", "qualité du représentant"),
+        for attribute, label, filled in [
+            ("siret", "SIRET", "renseigné"),
+            ("address", "adresse", "renseignée"),
+            ("representative_name", "nom du représentant", "renseigné"),
+            ("representative_title", "qualité du représentant", "renseignée"),
         ]:
             if not str(getattr(collectivite, attribute) or "").strip():
-                missing.append(f"{label} de la collectivité {collectivite.name} non renseigné(e)")
+                missing.append(f"{label} de la collectivité {collectivite.name} non {filled}")
         if missing:
             raise ValidationError(
                 "Impossible de produire la convention %(reference)s : %(missing)s.",

@@ -9,7 +9,7 @@ from django.db.models.functions import Cast
 from communes.admin_history import french_value
 from communes.journal import JournalEntry, JournalEvent, object_type
 from conventions.enums import ConventionStatus
-from conventions.models import Enrollment, Titre
+from conventions.models import Enrollment, SchoolConfirmation, Titre
 from conventions.templatetags.money import euros
 
 # Fields a person edits on the convention page; the rest is written by the workflows,
@@ -79,6 +79,14 @@ def convention_steps(convention):
     )
     previous = None
     for record in records:
+        # A draft's link sent: the mairie asked to confirm its schools (the issued
+        # convention's link is in the journal).
+        if (
+            record.status == ConventionStatus.BROUILLON
+            and record.link_sent_at
+            and record.link_sent_at != getattr(previous, "link_sent_at", None)
+        ):
+            steps.append(Step(record.link_sent_at, "demande de confirmation envoyée", who(record)))
         if record.history_type == "+":
             steps.append(Step(record.history_date, "convention créée", who(record)))
         elif previous is not None and record.history_type == "~":
@@ -101,6 +109,19 @@ def convention_steps(convention):
             steps.append(Step(record.history_date, "école ajoutée", who(record), label))
         elif record.history_type == "-":
             steps.append(Step(record.history_date, "école retirée", who(record), label))
+    answers = SchoolConfirmation.objects.filter(convention_id=convention.pk).select_related(
+        "accepted_by"
+    )
+    for answer in answers:
+        detail = f"adresse IP {answer.ip_address}" if answer.ip_address else ""
+        steps.append(
+            Step(
+                answer.confirmed_at, "écoles confirmées par la mairie", answer.confirmed_by, detail
+            )
+        )
+        if answer.accepted_at:
+            accepted_by = answer.accepted_by.get_username() if answer.accepted_by else "système"
+            steps.append(Step(answer.accepted_at, "réponse de la mairie acceptée", accepted_by))
     for field, label in READ_RECEIPT_FIELDS.items():
         if at := getattr(convention, field, None):
             steps.append(Step(at, label, "collectivité"))

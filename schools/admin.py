@@ -56,7 +56,7 @@ class SchoolAdmin(
 ):
     scope_path = "commune__departement__academie"
     feminine = True
-    list_display = ["uai", "name", "kind", "sector", "commune", "departement", "status"]
+    list_display = ["uai", "name", "kind_and_sector", "commune", "departement", "status"]
     list_filter = [
         "status",
         "kind",
@@ -70,6 +70,10 @@ class SchoolAdmin(
     readonly_fields = ["convention_label", "updated_at"]
     list_per_page = 50
     paginator = SortedIdsPaginator
+
+    @admin.display(description="type", ordering="kind")
+    def kind_and_sector(self, obj):
+        return obj.kind_and_sector
 
     resource_classes = [AnnuaireResource]
     import_formats = [CSV]

@@ -14,6 +14,7 @@ from django.dispatch import Signal
 from django.utils import timezone
 
 from communes import journal
+from communes.french import counted
 from communes.history import bulk_create_audited, bulk_update_audited
 from communes.import_files import ImportFileError
 from communes.models import Academie, Commune, Departement
@@ -55,7 +56,8 @@ def import_annuaire(
         report.academies = sorted(covered)
         if report.errors and not skip_invalid:
             report.fatal = (
-                f"{len(report.errors)} ligne(s) invalide(s), rien n'a été enregistré "
+                f"{counted(len(report.errors), 'ligne invalide', 'lignes invalides')}, "
+                "rien n'a été enregistré "
                 "(relancez avec « ignorer les lignes invalides » pour importer les autres) :\n"
                 + "\n".join(report.error_messages())
             )

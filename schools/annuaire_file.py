@@ -29,6 +29,7 @@ from pathlib import Path
 
 from django.core.exceptions import ValidationError
 
+from communes.french import counted, missing_columns, pluralize
 from communes.import_files import (
     NUL_REASON,
     CappedList,
@@ -173,9 +174,10 @@ class AnnuaireReport:
     def summary(self):
         return (
             f"Import du fichier « {self.file_name} » terminé : "
-            f"{len(self.created)} école(s) créée(s), "
-            f"{len(self.updated)} mise(s) à jour, {self.unchanged} inchangée(s), "
-            f"{len(self.closed)} fermée(s), {len(self.errors)} ligne(s) invalide(s) ignorée(s)."
+            f"{counted(len(self.created), 'école')} créée{pluralize(len(self.created))}, "
+            f"{counted(len(self.updated), 'mise à jour', 'mises à jour')}, "
+            f"{counted(self.unchanged, 'inchangée')}, {counted(len(self.closed), 'fermée')}, "
+            f"{counted(len(self.errors), 'ligne invalide ignorée', 'lignes invalides ignorées')}."
         )
 
     def lines(self):
@@ -299,9 +301,9 @@ class AnnuaireReader:
         ]
         if missing:
             raise AnnuaireFileError(
-                f"Le fichier « {self.file_name} », ligne 1 (en-tête) : colonne(s) obligatoire(s) "
-                f"absente(s) : {', '.join(f'« {label} »' for label in missing)}. Est-ce bien un "
-                "export de l'annuaire de l'éducation ?"
+                f"Le fichier « {self.file_name} », ligne 1 (en-tête) : "
+                f"{missing_columns(missing)} : {', '.join(f'« {label} »' for label in missing)}. "
+                "Est-ce bien un export de l'annuaire de l'éducation ?"
             )
         columns = {
             key: positions[normalise_label(label)] for key, label in REQUIRED_COLUMNS.items()

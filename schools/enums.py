@@ -25,3 +25,5 @@ KIND_ABBREVIATIONS = {
     SchoolKind.PRIMAIRE: "E.P.",
 }
 SECTOR_ABBREVIATIONS = {Sector.PUBLIC: "PU", Sector.PRIVE: "PR"}
+# The sector's label says "secteur public"; after a school's kind it agrees with "école".
+SECTOR_WITH_KIND = {Sector.PUBLIC: "publique", Sector.PRIVE: "privée"}

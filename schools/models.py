@@ -8,6 +8,7 @@ from communes.models import Commune
 from schools.enums import (
     KIND_ABBREVIATIONS,
     SECTOR_ABBREVIATIONS,
+    SECTOR_WITH_KIND,
     SchoolKind,
     SchoolStatus,
     Sector,
@@ -92,6 +93,11 @@ class School(models.Model):
 
     def natural_key(self):
         return (self.uai,)
+
+    # Kind and sector side by side agree with "école": "maternelle publique".
+    @property
+    def kind_and_sector(self):
+        return f"{self.get_kind_display()} {SECTOR_WITH_KIND[self.sector]}"
 
     @property
     def abbreviation(self):

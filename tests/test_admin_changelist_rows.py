@@ -31,7 +31,7 @@ def test_actions_still_apply_to_the_checked_rows(admin_client):
     response = admin_client.post(
         url, {"action": "revoke_link", "_selected_action": [convention.pk]}, follow=True
     )
-    assert "0 lien(s) révoqué(s)." in response.content.decode()
+    assert "0 lien révoqué." in response.content.decode()
 
 
 @pytest.mark.parametrize(

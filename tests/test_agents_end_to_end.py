@@ -103,7 +103,8 @@ def change(client, obj, **changes):
 def action(client, changelist, name, objs, **data):
     return client.post(
         reverse(f"admin:{changelist}"),
-        {"action": name, "_selected_action": [o.pk for o in objs], **data},
+        # "confirmed": the irreversible actions ask first; the others ignore it.
+        {"action": name, "_selected_action": [o.pk for o in objs], "confirmed": "yes", **data},
     )
 
 

@@ -164,7 +164,14 @@ def test_every_action_as_every_role(
         client,
         url,
         url,
-        {"action": action, "_selected_action": [obj.pk for obj in objs], "index": "0", **data},
+        # The irreversible ones ask first: post the confirmation as its page does.
+        {
+            "action": action,
+            "_selected_action": [obj.pk for obj in objs],
+            "index": "0",
+            "confirmed": "yes",
+            **data,
+        },
     )
 
     if response.streaming:

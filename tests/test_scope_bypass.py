@@ -141,13 +141,13 @@ def test_background_issuing_takes_only_the_agents_drafts(world):
     client = agent()
     refused = client.post(
         reverse("admin:conventions_convention_changelist"),
-        {"action": "issue_in_background", "_selected_action": [other.pk]},
+        {"action": "issue_in_background", "_selected_action": [other.pk], "confirmed": "yes"},
     )
     assert refused.status_code == 404
     assert not IssuingBatch.objects.exists()
     client.post(
         reverse("admin:conventions_convention_changelist"),
-        {"action": "issue_in_background", "_selected_action": [own.pk]},
+        {"action": "issue_in_background", "_selected_action": [own.pk], "confirmed": "yes"},
     )
     batch = IssuingBatch.objects.get()
     assert batch.convention_ids == [own.pk]

@@ -6,9 +6,9 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Exists, OuterRef
 from django.http import Http404
-from django.template.defaultfilters import pluralize
 from django.template.response import TemplateResponse
 
+from communes.french import pluralize
 from conventions import confirmations
 from conventions.admin.common import admin_paths
 from conventions.enums import ConventionStatus

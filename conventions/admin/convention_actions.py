@@ -7,13 +7,14 @@ from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_permission_codename
 from django.core.exceptions import ValidationError
 from django.http import FileResponse
-from django.template.defaultfilters import pluralize
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
 
+from communes.french import counted, pluralize
 from conventions import billing
 from conventions.access_links import portal_url, send_access_link
+from conventions.admin.action_confirmation import confirmation_page, confirmed
 from conventions.admin.common import (
     issued_zip,
 )
@@ -21,6 +22,7 @@ from conventions.enums import ConventionStatus
 from conventions.models import (
     IssuingBatch,
 )
+from conventions.templatetags.money import euros
 
 
 class ConventionActionsMixin:
@@ -36,17 +38,43 @@ class ConventionActionsMixin:
                 request, "Sélectionnez les conventions d'une seule année scolaire.", messages.ERROR
             )
             return None
-        # One batch per académie: each is followed by its own académie's agents.
         drafts = queryset.filter(status=ConventionStatus.BROUILLON).order_by("pk")
+        count = drafts.count()
+        if not count:
+            self.message_user(
+                request,
+                "Aucun brouillon parmi les conventions sélectionnées : rien à émettre.",
+                messages.WARNING,
+            )
+            return None
+        if not confirmed(request):
+            return confirmation_page(
+                self,
+                request,
+                title="Émettre en arrière-plan",
+                intro=(
+                    f"Vous allez émettre en arrière-plan {count} brouillon{pluralize(count)} : "
+                    f"le PDF de chaque convention est généré et figé, avec son montant."
+                    + (
+                        " Les conventions sélectionnées qui ne sont pas des brouillons sont "
+                        "laissées telles quelles."
+                        if count != queryset.count()
+                        else ""
+                    )
+                ),
+                warning="Une convention émise ne redevient pas un brouillon.",
+                rows=[
+                    str(convention)
+                    for convention in drafts.select_related(
+                        "school_year", "commune", "collectivite"
+                    ).order_by("commune__name")
+                ],
+            )
+        # One batch per académie: each is followed by its own académie's agents.
         by_academie = {}
         for pk, academie_id in drafts.values_list("pk", "academie_id"):
             by_academie.setdefault(academie_id, []).append(pk)
         school_year_id = years.pop()
-        if not by_academie:
-            self.message_user(
-                request, "Aucun brouillon parmi les conventions sélectionnées.", messages.WARNING
-            )
-            return None
         for academie_id, ids in sorted(by_academie.items(), key=lambda item: item[0] or 0):
             batch = IssuingBatch.objects.create(
                 school_year_id=school_year_id,
@@ -60,10 +88,11 @@ class ConventionActionsMixin:
             self.message_user(
                 request,
                 format_html(
-                    "{}{} brouillon(s) à émettre en arrière-plan : suivez l'avancement dans "
+                    "{}{} brouillon{} à émettre en arrière-plan : suivez l'avancement dans "
                     '<a href="{}">Émissions en arrière-plan</a>.',
                     f"{batch.academie} : " if len(by_academie) > 1 else "",
                     len(ids),
+                    pluralize(len(ids)),
                     reverse("admin:conventions_issuingbatch_change", args=[batch.pk]),
                 ),
                 messages.SUCCESS,
@@ -85,7 +114,30 @@ class ConventionActionsMixin:
 
     @admin.action(description="Envoyer le lien", permissions=["send_link"])
     def send_link(self, request, queryset):
-        for convention in queryset.select_related("collectivite", "commune", "school_year"):
+        conventions = queryset.select_related("collectivite", "commune", "school_year")
+        if not confirmed(request):
+            count = len(conventions)
+            return confirmation_page(
+                self,
+                request,
+                title="Envoyer le lien",
+                intro=(
+                    f"Vous allez envoyer par e-mail le lien privé de {count} "
+                    f"convention{pluralize(count)} à {'sa' if count == 1 else 'leur'} "
+                    f"collectivité : elle y consulte la convention, télécharge le PDF et "
+                    f"dépose l'exemplaire signé."
+                ),
+                warning=(
+                    "Chaque envoi crée un nouveau lien : le lien envoyé précédemment cesse de "
+                    "fonctionner."
+                ),
+                rows=[
+                    f"{convention.reference} – {convention.collectivite} → "
+                    f"{', '.join(convention.collectivite.email_list()) or 'aucune adresse'}"
+                    for convention in conventions.order_by("commune__name")
+                ],
+            )
+        for convention in conventions:
             try:
                 send_access_link(convention)
             except ValidationError as error:
@@ -135,7 +187,9 @@ class ConventionActionsMixin:
     @admin.action(description="Révoquer le lien", permissions=["send_link"])
     def revoke_link(self, request, queryset):
         count = queryset.revoke_access_links()
-        self.message_user(request, f"{count} lien(s) révoqué(s).", messages.SUCCESS)
+        self.message_user(
+            request, f"{counted(count, 'lien')} révoqué{pluralize(count)}.", messages.SUCCESS
+        )
 
     @admin.action(description="Supprimer les brouillons sélectionnés", permissions=["delete"])
     def delete_selected(self, request, queryset):
@@ -242,6 +296,31 @@ class ConventionActionsMixin:
     )
     def issue_titres(self, request, queryset):
         billable = queryset.billable().select_related("collectivite", "school_year", "academie")
+        count = len(billable)
+        # Nothing to issue: the warning below says so without a confirmation first.
+        if count and not confirmed(request):
+            return confirmation_page(
+                self,
+                request,
+                title="Émettre les titres de perception",
+                intro=(
+                    f"Vous allez émettre le titre de perception de {count} "
+                    f"convention{pluralize(count)} signée{pluralize(count)} par les deux "
+                    "parties : chaque titre reçoit son numéro définitif et sa convention passe "
+                    "« facturée »."
+                    + (
+                        " Les autres conventions sélectionnées sont ignorées."
+                        if count != queryset.count()
+                        else ""
+                    )
+                ),
+                warning="Un titre émis ne peut plus être supprimé, seulement annulé.",
+                rows=[
+                    f"{convention.reference} – {convention.collectivite} – "
+                    f"{euros(convention.issued_amount)}"
+                    for convention in billable.order_by("pk")
+                ],
+            )
         done, errors = 0, []
         for _convention, titre, error in billing.issue_titres(billable.order_by("pk")):
             if titre:

@@ -10,6 +10,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 
+from communes.french import counted, pluralize
 from conventions.access_links import send_access_link
 from conventions.enums import ConventionStatus
 from conventions.models import Convention
@@ -114,7 +115,8 @@ class ConventionPageMixin:
             count = convention.enroll([school for school in schools if str(school.pk) in chosen])
             self.message_user(
                 request,
-                f"{count} école(s) ajoutée(s) à la convention {convention.reference}.",
+                f"{counted(count, 'école')} ajoutée{pluralize(count)} à la convention "
+                f"{convention.reference}.",
                 messages.SUCCESS if count else messages.WARNING,
             )
             return self.change_page(convention)

@@ -9,7 +9,7 @@ from django.utils.html import format_html, format_html_join
 
 from communes.admin_actions import RefusedActionMixin
 from communes.admin_history import HistoryAdmin
-from communes.admin_links import ReadonlyLinksFollowPermissionsMixin
+from communes.admin_links import NoRelatedDeletionMixin, ReadonlyLinksFollowPermissionsMixin
 from communes.admin_scope import ScopedAdminMixin, refuse
 from communes.admin_wording import FrenchWordingMixin
 from communes.changelists import ChangelistRowsMixin, SortedIdsPaginator
@@ -27,6 +27,7 @@ from conventions.admin.common import (
 from conventions.admin.confirmation import ConfirmationAdminMixin
 from conventions.admin.convention_actions import ConventionActionsMixin
 from conventions.admin.convention_page import ConventionForm, ConventionPageMixin
+from conventions.admin.empty_lists import EmptyYearHelpMixin
 from conventions.admin.enrollment_inline import EnrollmentInline
 from conventions.admin.follow_up import FollowUpMixin, ReadReceiptFilter, ReminderFilter
 from conventions.admin.history import ConventionHistoryMixin
@@ -60,6 +61,8 @@ class StatusFilter(admin.SimpleListFilter):
 @admin.register(Convention)
 class ConventionAdmin(
     ScopedAdminMixin,
+    NoRelatedDeletionMixin,
+    EmptyYearHelpMixin,
     ConventionActionsMixin,
     ReadonlyLinksFollowPermissionsMixin,
     RefusedActionMixin,

@@ -5,6 +5,7 @@ from django.contrib import admin
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.utils.html import format_html
 
+from communes.admin_links import NoRelatedDeletionMixin
 from communes.admin_scope import ScopedAdminMixin
 from communes.admin_wording import FrenchInlineMixin
 from conventions.models import (
@@ -55,7 +56,9 @@ class EnrollmentFormSet(forms.BaseInlineFormSet):
         return {**super().get_form_kwargs(index), "convention": self.instance}
 
 
-class EnrollmentInline(ScopedAdminMixin, FrenchInlineMixin, admin.TabularInline):
+class EnrollmentInline(
+    ScopedAdminMixin, NoRelatedDeletionMixin, FrenchInlineMixin, admin.TabularInline
+):
     feminine = True
     model = Enrollment
     form = EnrollmentForm

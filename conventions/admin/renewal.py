@@ -86,8 +86,7 @@ class CampaignRenewalMixin:
             if created:
                 self.message_user(
                     request,
-                    f"Créé(s) à partir de {source} : {', '.join(created)}. Relisez-les avant "
-                    "d'émettre.",
+                    f"Copié depuis {source} : {', '.join(created)}. Relisez avant d'émettre.",
                     messages.SUCCESS,
                 )
             else:

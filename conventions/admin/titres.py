@@ -14,7 +14,9 @@ from communes.admin_history import HistoryAdmin
 from communes.admin_scope import ScopedAdminMixin
 from communes.admin_wording import FrenchWordingMixin
 from communes.changelists import ChangelistRowsMixin
+from communes.french import counted, pluralize
 from conventions import billing
+from conventions.admin.action_confirmation import confirmation_page, confirmed
 from conventions.admin.common import LongDatesMixin, status_badge
 from conventions.enums import TitreStatus
 from conventions.exports import TitreResource, TitresCSV, TitresXLSX
@@ -55,6 +57,30 @@ class CancelTitreForm(forms.Form):
     )
 
 
+class TitresExportForm(ExportForm):
+    """A clear format choice, xlsx first and chosen (import-export offers "---")."""
+
+    LABELS = {
+        "xlsx": "Excel (xlsx)",
+        "csv": "CSV pour Excel ou un logiciel comptable (csv)",
+    }
+
+    def __init__(self, formats, resources, **kwargs):
+        super().__init__(formats, resources, **kwargs)
+        field = self.fields["format"]
+        field.label = "Format du fichier"
+        titles = {str(i): file_format().get_title() for i, file_format in enumerate(formats)}
+        field.choices = sorted(
+            ((value, self.LABELS.get(title, title)) for value, title in titles.items()),
+            key=lambda choice: choice[1] != self.LABELS["xlsx"],
+        )
+        field.initial = field.choices[0][0]
+        field.help_text = (
+            "Excel garde les montants et les dates en nombres, avec une feuille « Synthèse » ; "
+            "le CSV (séparateur point-virgule) s'ouvre aussi dans Excel."
+        )
+
+
 @admin.register(Titre)
 class TitreAdmin(
     ScopedAdminMixin,
@@ -69,7 +95,10 @@ class TitreAdmin(
     long_dates = ["issue_date", "paid_on", "cancelled_at"]
     resource_classes = [TitreResource]
     formats = [TitresCSV, TitresXLSX]
-    export_form_class = ExportForm
+    export_form_class = TitresExportForm
+    export_template_name = "admin/conventions/titre/export.html"
+    # What an empty list says; import-export wraps it with its "Exporter" button.
+    change_list_template = "admin/conventions/titre/change_list.html"
     # What the accountant reads first (who, how much, where it stands) comes first, so that
     # it shows without horizontal scrolling on a laptop; the others scroll within the list.
     list_display = [
@@ -104,7 +133,7 @@ class TitreAdmin(
     fieldsets = [
         (
             None,
-            {"fields": ["number", "status", "exercice_display", "issue_date", "convention_link"]},
+            {"fields": ["number", "status", "exercice_page", "issue_date", "convention_link"]},
         ),
         (
             "Débiteur",
@@ -118,13 +147,19 @@ class TitreAdmin(
                 ]
             },
         ),
-        ("Objet et montant", {"fields": ["object", "school_count", "rate", "amount"]}),
-        ("Paiement", {"fields": ["paid_on", "amount_paid", "cancelled_at", "cancel_reason"]}),
+        (
+            "Objet et montant",
+            {"fields": ["object", "school_count", "rate_display", "amount_display"]},
+        ),
+        (
+            "Paiement",
+            {"fields": ["paid_on", "amount_paid_display", "cancelled_at", "cancel_reason"]},
+        ),
     ]
     readonly_fields = [
         "number",
         "status",
-        "exercice_display",
+        "exercice_page",
         "issue_date",
         "convention_link",
         "debtor_name",
@@ -134,10 +169,10 @@ class TitreAdmin(
         "debtor_engagement_number",
         "object",
         "school_count",
-        "rate",
-        "amount",
+        "rate_display",
+        "amount_display",
         "paid_on",
-        "amount_paid",
+        "amount_paid_display",
         "cancelled_at",
         "cancel_reason",
     ]
@@ -165,6 +200,18 @@ class TitreAdmin(
     def has_cancel_permission(self, request):
         return request.user.has_perm("conventions.cancel_titre")
 
+    def init_request_context_data(self, request, form):
+        context = super().init_request_context_data(request, form)
+        count = self.get_export_queryset(request).count()
+        context.update(
+            title="Exporter les titres de perception",
+            intro=(
+                f"{counted(count, 'titre')} de perception, ceux de la liste avec ses filtres "
+                "et sa recherche, avec le total des montants."
+            ),
+        )
+        return context
+
     def get_export_filename(self, request, queryset, file_format):
         return f"titres-{timezone.localdate():%Y-%m-%d}.{file_format.get_extension()}"
 
@@ -178,6 +225,15 @@ class TitreAdmin(
     @admin.display(description="exercice", ordering="exercice")
     def exercice_display(self, obj):
         return str(obj.exercice) if obj.exercice else None
+
+    # A titre not issued yet has no exercice: its read-only page would print "None".
+    @admin.display(description="exercice")
+    def exercice_page(self, obj):
+        return self.exercice_display(obj) or "fixé à l'émission"
+
+    @admin.display(description="tarif unitaire", ordering="rate")
+    def rate_display(self, obj):
+        return euros(obj.rate)
 
     @admin.display(description="année scolaire", ordering="convention__school_year__label")
     def school_year(self, obj):
@@ -237,6 +293,25 @@ class TitreAdmin(
 
     @admin.action(description="Émettre les titres sélectionnés", permissions=["issue"])
     def issue_selected(self, request, queryset):
+        if not confirmed(request):
+            titres = queryset.select_related("academie").order_by("pk")
+            count = len(titres)
+            return confirmation_page(
+                self,
+                request,
+                title="Émettre des titres de perception",
+                intro=(
+                    f"Vous allez émettre {count} titre{pluralize(count)} de perception : "
+                    f"chacun reçoit son numéro définitif, sans trou ni réattribution, et sa "
+                    "convention passe « facturée »."
+                ),
+                warning="Un titre émis ne peut plus être supprimé, seulement annulé.",
+                rows=[
+                    f"{titre} – {titre.debtor_name} – {euros(titre.amount)} "
+                    f"({titre.get_status_display()})"
+                    for titre in titres
+                ],
+            )
         done, errors = 0, []
         for titre in queryset.order_by("pk"):
             try:

@@ -37,7 +37,10 @@ FROZEN_FIELDS = (
 
 def frozen_error(fields):
     return ValidationError(
-        "Convention émise : %(fields)s ne peu(ven)t plus être modifié(s). Annulez-la et "
+        "Convention émise : %(fields)s ne peut plus être modifié. Annulez-la et "
+        "émettez une convention de remplacement."
+        if len(fields) == 1
+        else "Convention émise : %(fields)s ne peuvent plus être modifiés. Annulez-la et "
         "émettez une convention de remplacement.",
         code="frozen",
         params={"fields": ", ".join(fields)},

@@ -98,8 +98,9 @@ def test_staff_run_the_campaign_from_renewal_to_dashboard(
         label="Émettre en arrière-plan les brouillons sélectionnés"
     )
     page.get_by_role("button", name="Exécuter").click()
+    page.get_by_role("button", name="Oui, je confirme").click()
     messages = page.locator(".messagelist")
-    expect(messages).to_contain_text("2 brouillon(s) à émettre en arrière-plan")
+    expect(messages).to_contain_text("2 brouillons à émettre en arrière-plan")
     messages.get_by_role("link", name="Émissions en arrière-plan").click()
     state = page.get_by_role("status")
     expect(state).to_contain_text("en attente")
@@ -116,6 +117,7 @@ def test_staff_run_the_campaign_from_renewal_to_dashboard(
     page.get_by_role("checkbox", name=re.compile("Sélectionner tous les objets")).check()
     page.get_by_role("combobox", name="Action").select_option(label="Envoyer le lien")
     page.get_by_role("button", name="Exécuter").click()
+    page.get_by_role("button", name="Oui, je confirme").click()
     expect(messages).to_contain_text("lien envoyé à ent-ecole@mairie-ceret.example")
     expect(messages).to_contain_text(f"lien envoyé à {AMELIE_EMAIL}")
     screenshot("liens-envoyes")

@@ -29,11 +29,17 @@ NOTHING_ISSUED = (
 )
 
 
+FORMAT_LABELS = {
+    "csv": "CSV pour Excel ou un logiciel comptable (csv)",
+    "xlsx": "Excel (xlsx)",
+}
+
+
 def download(page, file_format):
     """Export the titres list in `file_format`, as the export page offers it: its bytes."""
-    page.get_by_label("Format").select_option(label=file_format)
+    page.get_by_label("Format du fichier").select_option(label=FORMAT_LABELS[file_format])
     with page.expect_download() as download_info:
-        page.get_by_role("button", name="Soumettre").click()
+        page.get_by_role("button", name="Télécharger l'export").click()
     download = download_info.value
     assert download.suggested_filename == f"titres-{timezone.localdate():%Y-%m-%d}.{file_format}"
     return Path(download.path()).read_bytes()
@@ -161,6 +167,7 @@ def test_accountant_issues_marks_paid_and_exports_titres(
     expect(column_of(page, "COMMUNE DE CERET", "Statut")).to_have_text("à émettre")
     expect(column_of(page, "COMMUNE DE RODEZ", "Montant TTC")).to_have_text("450,00\xa0€")
     run_action(page, ["COMMUNE DE CERET", "COMMUNE DE RODEZ"], "Émettre les titres sélectionnés")
+    page.get_by_role("button", name="Oui, je confirme").click()
     expect(page.get_by_text("2 titres émis.")).to_be_visible()
     expect(column_of(page, "COMMUNE DE CERET", "Numéro")).to_have_text(ceret)
     expect(column_of(page, "COMMUNE DE RODEZ", "Numéro")).to_have_text(rodez)
@@ -179,6 +186,7 @@ def test_accountant_issues_marks_paid_and_exports_titres(
         ["Castelnau-d'Estrétefonds (31118)"],
         ISSUE,
     )
+    page.get_by_role("button", name="Oui, je confirme").click()
     expect(page.get_by_text("1 titre émis.")).to_be_visible()
     open_titres(page)
     expect(column_of(page, castelnau, "Débiteur")).to_have_text(

@@ -32,7 +32,7 @@ def test_a_file_with_150_bad_rows_lists_100_errors_and_the_total(
 
     page.get_by_role("heading", name="Import refusé").wait_for()
     screenshot("erreurs")
-    assert page.get_by_text("150 erreur(s), rien n'a été enregistré").is_visible()
+    assert page.get_by_text("150 erreurs, rien n'a été enregistré").is_visible()
     assert page.get_by_text("… et 50 autres erreurs (150 au total)").is_visible()
     assert page.get_by_text("abime.csv, ligne 101, colonne « SIRET »").count() == 1
     assert page.get_by_text("abime.csv, ligne 102, colonne « SIRET »").count() == 0

@@ -200,7 +200,7 @@ def test_rectorat_journey(page, live_server, perpignan, mailoutbox, screenshot):
     expect(private).not_to_be_checked()
     screenshot("ecoles-ouvertes")
     page.get_by_role("button", name="Ajouter les écoles cochées").click()
-    expect(page.locator(".messagelist")).to_contain_text("1 école(s) ajoutée(s)")
+    expect(page.locator(".messagelist")).to_contain_text("1 école ajoutée")
     expect(page.locator("#entconv-fee")).to_have_text("4 écoles × 41,00 € = 164,00 €")
     assert convention.enrollments.count() == 4
 

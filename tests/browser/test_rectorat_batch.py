@@ -84,8 +84,9 @@ def test_rectorat_issues_in_the_background_downloads_the_zip_and_imports_schools
         label="Émettre en arrière-plan les brouillons sélectionnés"
     )
     page.get_by_role("button", name="Exécuter").click()
+    page.get_by_role("button", name="Oui, je confirme").click()
     messages = page.locator(".messagelist")
-    expect(messages).to_contain_text("3 brouillon(s) à émettre en arrière-plan")
+    expect(messages).to_contain_text("3 brouillons à émettre en arrière-plan")
 
     # Its progress, on a page that follows it by itself.
     messages.get_by_role("link", name="Émissions en arrière-plan").click()

@@ -114,7 +114,7 @@ def test_a_second_import_writes_nothing_and_a_change_is_an_update(communes, tmp_
         (0, "2,11202E+13", "notation scientifique"),
         (0, valid_siret(1)[:-1] + "0", "clé de contrôle (Luhn)"),
         (4, "1200", "5 chiffres attendus"),
-        (6, "12202|99999", "commune(s) inconnue(s) : 99999"),
+        (6, "12202|99999", "commune inconnue : 99999"),
         (1, "département", "nature « département » inconnue"),
         (9, "pas-une-adresse", "Adresse e-mail invalide"),
     ],
@@ -155,7 +155,7 @@ def test_the_same_siret_twice_is_refused(communes, tmp_path):
 
 def test_a_missing_column_is_refused(communes, tmp_path):
     message = refused(write_csv(tmp_path / "liste.csv", HEADER[:-3], [row[:-3] for row in rows()]))
-    assert "colonne(s) obligatoire(s) absente(s) : « représentant », « qualité »." in message
+    assert "colonnes obligatoires absentes : « représentant », « qualité »." in message
 
 
 def test_windows_1252_an_empty_file_and_a_pdf_are_refused(communes, tmp_path):
@@ -207,5 +207,5 @@ def test_the_admin_previews_then_imports(communes, admin_client, tmp_path):
         {name: confirm[name].value() for name in confirm.fields},
         follow=True,
     )
-    assert "2 collectivité(s) créée(s)" in response.content.decode()
+    assert "2 collectivités créées" in response.content.decode()
     assert Collectivite.objects.count() == 2

@@ -179,7 +179,7 @@ def bad_sirets(count):
 def test_only_the_first_100_errors_are_listed_with_the_total(tmp_path):
     message = refused(write_csv(tmp_path / "abime.csv", HEADER, bad_sirets(150)))
 
-    assert message.startswith("150 erreur(s), rien n'a été enregistré")
+    assert message.startswith("150 erreurs, rien n'a été enregistré")
     assert len(re.findall(r"^abime\.csv, ligne \d+, colonne", message, re.MULTILINE)) == 100
     assert message.rstrip().endswith("… et 50 autres erreurs (150 au total)")
 
@@ -191,7 +191,7 @@ def test_row_errors_found_by_the_resource_are_capped_too(tmp_path):
 
     message = refused(write_csv(tmp_path / "abime.csv", HEADER, data))
 
-    assert message.startswith("130 erreur(s), rien n'a été enregistré")
+    assert message.startswith("130 erreurs, rien n'a été enregistré")
     assert len(re.findall(r"^abime\.csv, ligne \d+, colonne", message, re.MULTILINE)) == 100
     assert "… et 30 autres erreurs (130 au total)" in message
 

@@ -20,7 +20,11 @@ def ceret(seed_data):
 def send_link(admin_client, *conventions):
     return admin_client.post(
         reverse("admin:conventions_convention_changelist"),
-        {"action": "send_link", "_selected_action": [c.pk for c in conventions]},
+        {
+            "action": "send_link",
+            "_selected_action": [c.pk for c in conventions],
+            "confirmed": "yes",
+        },
         follow=True,
     )
 

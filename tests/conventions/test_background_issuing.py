@@ -19,12 +19,16 @@ def test_the_admin_action_issues_in_the_background_worker_and_shows_progress(adm
 
     response = admin_client.post(
         changelist,
-        {"action": "issue_in_background", "_selected_action": [good.pk, broken.pk]},
+        {
+            "action": "issue_in_background",
+            "_selected_action": [good.pk, broken.pk],
+            "confirmed": "yes",
+        },
         follow=True,
     )
 
     batch = IssuingBatch.objects.get()
-    assert "2 brouillon(s) à émettre en arrière-plan" in html.unescape(response.content.decode())
+    assert "2 brouillons à émettre en arrière-plan" in html.unescape(response.content.decode())
     assert DBTaskResult.objects.get().id.hex == batch.task_id.replace("-", "")
     assert Convention.objects.get(pk=good.pk).status == ConventionStatus.BROUILLON
 

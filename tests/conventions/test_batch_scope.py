@@ -41,6 +41,7 @@ def test_a_region_agents_issuing_makes_one_batch_per_academie_each_seen_by_its_o
         {
             "action": "issue_in_background",
             "_selected_action": [toulouse_draft.pk, montpellier_draft.pk],
+            "confirmed": "yes",
         },
     )
     batches = {batch.academie.code: batch for batch in IssuingBatch.objects.all()}
@@ -70,7 +71,11 @@ def test_a_batch_of_another_academie_requested_by_a_superuser_stays_out_of_scope
     superuser = client_of(make_user("superuser"))
     superuser.post(
         reverse("admin:conventions_convention_changelist"),
-        {"action": "issue_in_background", "_selected_action": [world["11"]["draft"].pk]},
+        {
+            "action": "issue_in_background",
+            "_selected_action": [world["11"]["draft"].pk],
+            "confirmed": "yes",
+        },
     )
     batch = IssuingBatch.objects.get()
     assert batch.academie.code == "11"

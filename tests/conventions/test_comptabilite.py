@@ -33,7 +33,7 @@ def titre(seed_data):
 def run_action(client, action, titres, **data):
     return client.post(
         reverse("admin:conventions_titre_changelist"),
-        {"action": action, "_selected_action": [t.pk for t in titres], **data},
+        {"action": action, "_selected_action": [t.pk for t in titres], "confirmed": "yes", **data},
         follow=True,
     )
 
@@ -120,7 +120,12 @@ def test_an_accountant_issues_titres_from_the_conventions_list(accountant, seed_
 
     page = accountant.post(
         reverse("admin:conventions_convention_changelist"),
-        {"action": "issue_titres", "_selected_action": [rodez.pk], "index": "0"},
+        {
+            "action": "issue_titres",
+            "_selected_action": [rodez.pk],
+            "index": "0",
+            "confirmed": "yes",
+        },
         follow=True,
     )
 

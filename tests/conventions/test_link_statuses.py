@@ -32,7 +32,9 @@ def test_the_académie_signed_convention_gets_no_link(client, seed_data, mailout
     changelist = reverse("admin:conventions_convention_changelist")
     for action in ["send_link", "regenerate_link"]:
         response = client.post(
-            changelist, {"action": action, "_selected_action": [convention.pk]}, follow=True
+            changelist,
+            {"action": action, "_selected_action": [convention.pk], "confirmed": "yes"},
+            follow=True,
         )
         page = html.unescape(response.content.decode())
         assert (

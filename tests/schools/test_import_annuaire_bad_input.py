@@ -85,7 +85,7 @@ def test_a_damaged_value_is_refused_with_file_line_column_and_value(
 
     assert f"excel.csv, ligne 2, colonne « {column} », valeur « {value} »" in message
     assert expected in message
-    assert "1 ligne(s) invalide(s), rien n'a été enregistré" in message
+    assert "1 ligne invalide, rien n'a été enregistré" in message
 
 
 def test_skip_invalid_imports_the_valid_rows_and_lists_the_others(reference, real, tmp_path):
@@ -129,7 +129,7 @@ def test_a_missing_required_column_is_refused(reference, real, tmp_path):
     message = refused(path)
 
     assert "colonnes.csv" in message
-    assert "colonne(s) obligatoire(s) absente(s) : « Code_commune »" in message
+    assert "colonne obligatoire absente : « Code_commune »" in message
 
 
 def test_an_optional_column_may_be_missing_or_added(reference, real, tmp_path):
@@ -192,7 +192,7 @@ def test_a_text_that_is_not_the_annuaire_is_refused(reference, tmp_path):
     message = refused(path)
 
     assert "notes.txt" in message
-    assert "colonne(s) obligatoire(s) absente(s) : « Identifiant_de_l_etablissement »" in message
+    assert "colonnes obligatoires absentes : « Identifiant_de_l_etablissement »" in message
 
 
 def test_the_command_exits_non_zero_on_refusal(reference, real, tmp_path):

@@ -108,7 +108,7 @@ def test_only_the_first_100_errors_are_listed_with_the_total(reference, tmp_path
 
     listed = re.findall(r"^abime\.csv, ligne \d+, colonne", message, re.MULTILINE)
     assert len(listed) == 100
-    assert message.startswith("150 ligne(s) invalide(s), rien n'a été enregistré")
+    assert message.startswith("150 lignes invalides, rien n'a été enregistré")
     assert message.rstrip().endswith("… et 50 autres erreurs (150 au total)")
 
 

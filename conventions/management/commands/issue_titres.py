@@ -2,9 +2,9 @@ from datetime import date
 from decimal import Decimal
 
 from django.core.management.base import BaseCommand, CommandError
-from django.template.defaultfilters import pluralize
 from tqdm import tqdm
 
+from communes.french import pluralize
 from conventions import billing
 from conventions.management.commands._titres_options import add_scope_arguments, scope
 from conventions.templatetags.money import euros
