@@ -293,3 +293,18 @@ def test_the_upload_with_the_keyboard_only(page, ceret_sent, screenshot):
     assert convention.act_date.isoformat() == "2026-06-06"
     with convention.signed_pdf.open("rb") as stored:
         assert stored.read() == signed
+
+
+def test_the_demo_convention_page_gives_its_academie_contact(page, ceret_sent):
+    page.goto(link_from_last_email())
+    contact = page.get_by_role(
+        "region", name="Contact : service ENT-École de l'académie de Montpellier"
+    )
+    expect(contact).to_contain_text("31 rue de l'Université")
+    expect(contact).to_contain_text("34064 Montpellier Cedex 2")
+    expect(contact.get_by_role("link", name="ent-ecole@ac-montpellier.fr")).to_have_attribute(
+        "href", "mailto:ent-ecole@ac-montpellier.fr"
+    )
+    expect(contact.get_by_role("link", name="04 67 91 47 00")).to_have_attribute(
+        "href", "tel:0467914700"
+    )
