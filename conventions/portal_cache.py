@@ -10,8 +10,9 @@ Two kinds of page, two rules:
   (conventions/confirmation_views.py). The cached HTML holds neither the token (the PDF link is
   relative) nor a CSRF token (a placeholder, replaced at each request).
 - The fee simulator reads reference data (communes, schools, rates) that changes a few times a
-  year. Its pages are keyed on the query and on a data version that every save or delete of
-  that data, and every import of the Annuaire, replaces. With a per-process cache (the default
+  year. Its pages are keyed on the query, on the school year under way (it picks the rates
+  shown) and on a data version that every save or delete of that data, and every import of
+  the Annuaire, replaces. With a per-process cache (the default
   local memory) another worker may show the previous figures for at most
   PORTAL_CACHE_SECONDS; a shared cache (CACHE_URL) makes the change visible everywhere at once.
 """
@@ -25,6 +26,8 @@ from django.db.models.signals import post_delete, post_save
 from django.http import HttpResponse
 from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
+
+from conventions.models.reference import current_school_year_label
 
 DATA_VERSION_KEY = "portal:reference-data-version"
 
@@ -100,9 +103,15 @@ def reference_data_changed(**kwargs):
 
 
 def render_public_page(request, template_name, context_factory):
-    """A public GET page whose content depends only on its query and the reference data."""
+    """A public GET page whose content depends only on its query, the reference data and
+    the school year under way."""
+    # The school year under way picks the rates shown: a new one turns the page over.
     key = "portal:public:" + digest(
-        template_name, request.path, sorted(request.GET.lists()), data_version()
+        template_name,
+        request.path,
+        sorted(request.GET.lists()),
+        data_version(),
+        current_school_year_label(),
     )
     html = cache.get(key)
     if html is None:

@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
@@ -11,6 +11,7 @@ from conventions.enums import ConventionStatus
 from conventions.fees import Fee
 from conventions.forms import SignedCopyForm, SimulatorForm
 from conventions.models import Convention, SchoolYear, Tariff, hash_access_token
+from conventions.models.reference import current_school_year_label
 from conventions.portal_cache import render_convention_page, render_public_page
 from conventions.ratelimit import limit_per_ip
 from conventions.signed_copies import receive_signed_copy
@@ -27,15 +28,16 @@ def home(request):
 
 
 def home_context():
-    # The rates of the latest year that has any, to illustrate the computation.
-    latest = Tariff.objects.order_by("-school_year__label").values("school_year").first()
+    # The rates of the latest year begun that has any, to illustrate the computation: never
+    # those of a campaign staff are preparing for next year.
+    year = SchoolYear.objects.started().with_tariff().first()
     tariffs = (
         list(
-            Tariff.objects.filter(school_year=latest["school_year"])
+            Tariff.objects.filter(school_year=year)
             .select_related("school_year", "academie")
             .order_by("academie__name")
         )
-        if latest
+        if year
         else []
     )
     return {
@@ -51,11 +53,28 @@ def simulator(request):
     )
 
 
+def simulator_years():
+    """The years a visitor may simulate, latest first, and the one chosen by default.
+
+    The years begun, and a year to come once it has a rate (staff prepare a campaign
+    months ahead). By default the latest year begun that has a rate.
+    """
+    current = current_school_year_label()
+    years = list(
+        SchoolYear.objects.annotate(
+            has_tariff=Exists(Tariff.objects.filter(school_year=OuterRef("pk")))
+        ).filter(Q(label__lte=current) | Q(has_tariff=True))
+    )
+    begun = [year for year in years if year.label <= current]
+    default = next((year for year in begun if year.has_tariff), begun[0] if begun else None)
+    return years, default or (years[0] if years else None)
+
+
 def simulator_context(request):
-    years = list(SchoolYear.objects.all())
+    years, default = simulator_years()
     data = request.GET.copy()
-    if "school_year" not in data and years:
-        data["school_year"] = years[0].label
+    if "school_year" not in data and default:
+        data["school_year"] = default.label
     form = SimulatorForm(data, school_years=years)
     context = {"form": form}
     if form.is_valid() and form.cleaned_data["q"]:

@@ -88,3 +88,15 @@ def test_the_demo_holds_the_four_seed_conventions(seed_data):
     }
     rodez = Convention.objects.get(commune__name="Rodez")
     assert rodez.schools.filter(sector="prive").get().uai == "0121071Z"
+
+
+def test_each_academie_of_the_seeds_has_a_contact(seed_data):
+    contacts = {
+        academie.code: (academie.contact_address.splitlines()[-1], academie.contact_email)
+        for academie in Academie.objects.all()
+    }
+    assert contacts == {
+        "16": ("31400 Toulouse", "ent-ecole@ac-toulouse.fr"),
+        "11": ("34064 Montpellier Cedex 2", "ent-ecole@ac-montpellier.fr"),
+    }
+    assert all(academie.contact_phone for academie in Academie.objects.all())

@@ -8,6 +8,7 @@ from django.core.files.storage import storages
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
 
 from communes.history import AuditedHistory
 from communes.models import Academie
@@ -47,7 +48,30 @@ def validate_school_year_label(value):
         )
 
 
-class SchoolYearManager(models.Manager):
+# A school year starts on the 1st of September (the rentrée falls in its first days).
+SCHOOL_YEAR_START_MONTH = 9
+
+
+def school_year_label_on(day):
+    """The label of the school year that `day` falls in, whether or not it is in the base."""
+    start = day.year if day.month >= SCHOOL_YEAR_START_MONTH else day.year - 1
+    return f"{start}-{start + 1}"
+
+
+def current_school_year_label():
+    return school_year_label_on(timezone.localdate())
+
+
+class SchoolYearQuerySet(models.QuerySet):
+    def started(self, label=None):
+        """The years begun by now (or by the year `label`): labels sort as their years."""
+        return self.filter(label__lte=label or current_school_year_label())
+
+    def with_tariff(self):
+        return self.filter(Exists(Tariff.objects.filter(school_year=OuterRef("pk"))))
+
+
+class SchoolYearManager(models.Manager.from_queryset(SchoolYearQuerySet)):
     def get_by_natural_key(self, label):
         return self.get(label=label)
 

@@ -223,3 +223,88 @@ def test_the_simulator_counts_what_the_convention_counts(
     expect(page.locator(".fee")).to_contain_text("5 écoles × 41,00 € = 205,00 €")
     expect(page.get_by_role("heading", name=re.compile("\\(1\\) : comptée"))).to_be_visible()
     screenshot("2-avec-privees")
+
+
+def test_the_upload_with_the_keyboard_only(page, ceret_sent, screenshot):
+    convention = ceret_sent
+    page.goto(link_from_last_email())
+
+    def focused(locator):
+        return locator.evaluate("element => element === document.activeElement")
+
+    def tab_to(locator, key="Tab", limit=60):
+        for _ in range(limit):
+            page.keyboard.press(key)
+            if focused(locator):
+                # Whoever uses the keyboard sees where they are.
+                outline = locator.evaluate(
+                    "element => getComputedStyle(element).outlineStyle + ' '"
+                    " + getComputedStyle(element).outlineWidth"
+                )
+                assert not outline.startswith("none"), outline
+                assert outline.split()[1] != "0px", outline
+                return
+        raise AssertionError(f"not reachable with {key}")
+
+    download_link = page.get_by_role("link", name="Télécharger la convention (PDF)")
+    file_input = page.get_by_label(SIGNED_LABEL)
+    submit = page.get_by_role("button", name="Déposer la convention signée")
+
+    tab_to(download_link)
+    with page.expect_download() as download_info:
+        page.keyboard.press("Enter")
+    with convention.pdf.open("rb") as issued:
+        assert Path(download_info.value.path()).read_bytes() == issued.read()
+
+    # Submitted empty: the error summary takes the focus, its links lead to the fields.
+    tab_to(submit)
+    page.keyboard.press("Enter")
+    summary = page.locator(".error-summary")
+    expect(summary).to_be_focused()
+    expect(summary).to_contain_text("3 erreurs à corriger")
+    screenshot("1-erreurs")
+    summary_link = summary.get_by_role("link", name=re.compile("^Convention signée"))
+    tab_to(summary_link)
+    page.keyboard.press("Enter")
+    expect(file_input).to_be_focused()
+
+    # Back and forth: Shift+Tab leaves the field, Tab comes back to it.
+    page.keyboard.press("Shift+Tab")
+    assert not focused(file_input)
+    tab_to(file_input)
+    with page.expect_file_chooser() as chooser_info:
+        page.keyboard.press("Space")
+    signed = make_pdf(pages=2)
+    identifier = "066-216600494-20260606-DCM1212026-DE"
+    chooser_info.value.set_files(
+        files=[{"name": "signee.pdf", "mimeType": "application/pdf", "buffer": signed}]
+    )
+    # The 6th of June: the same keys whether the browser's date field reads dd/mm or mm/dd.
+    tab_to(page.get_by_label("Date de l'acte"))
+    page.keyboard.type("06062026")
+    tab_to(page.get_by_label("Identifiant @ctes de l'acte"))
+    page.keyboard.type(identifier)
+    page.keyboard.press("Enter")
+
+    expect(page.get_by_role("status")).to_contain_text("la convention signée a bien été déposée")
+    screenshot("2-deposee")
+    convention.refresh_from_db()
+    assert convention.act_identifier == identifier
+    assert convention.act_date.isoformat() == "2026-06-06"
+    with convention.signed_pdf.open("rb") as stored:
+        assert stored.read() == signed
+
+
+def test_the_demo_convention_page_gives_its_academie_contact(page, ceret_sent):
+    page.goto(link_from_last_email())
+    contact = page.get_by_role(
+        "region", name="Contact : service ENT-École de l'académie de Montpellier"
+    )
+    expect(contact).to_contain_text("31 rue de l'Université")
+    expect(contact).to_contain_text("34064 Montpellier Cedex 2")
+    expect(contact.get_by_role("link", name="ent-ecole@ac-montpellier.fr")).to_have_attribute(
+        "href", "mailto:ent-ecole@ac-montpellier.fr"
+    )
+    expect(contact.get_by_role("link", name="04 67 91 47 00")).to_have_attribute(
+        "href", "tel:0467914700"
+    )
