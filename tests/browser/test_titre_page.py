@@ -48,5 +48,5 @@ def test_an_issued_and_paid_titre_shows_its_year_and_euros(page, live_server, li
 
     expect(readonly(page, "Exercice")).to_have_text(str(timezone.localdate().year))
     expect(readonly(page, "Montant TTC")).to_have_text("164,00\xa0€")
-    # Paid short: flagged, as in the list.
-    expect(readonly(page, "Montant payé")).to_have_text("⚠ 160,00\xa0€")
+    # Paid short: what is still due, as in the list.
+    expect(readonly(page, "Montant payé")).to_have_text("160,00\xa0€ (reste dû 4,00\xa0€)")

@@ -40,6 +40,9 @@ def ceret(seed_data, settings):
     return convention, token
 
 
+FOOTER_LINK = '<a class="fr-footer__bottom-link" href="{}">Signaler une erreur</a>'
+
+
 def report_url(token):
     return reverse("conventions:report_convention_error", args=[token])
 
@@ -56,14 +59,19 @@ def test_every_public_page_links_to_the_form(client, ceret):
         (reverse("conventions:confirm", args=[token]), "../signaler-une-erreur/"),
     ]:
         content = client.get(url).content.decode()
-        assert f'<a class="fr-footer__bottom-link" href="{href}">Signaler une erreur</a>' in content, url
+        assert (
+            f'<a class="fr-footer__bottom-link" href="{href}">Signaler une erreur</a>' in content
+        ), url
 
 
 def test_the_issued_conventions_page_links_to_its_own_form(client, ceret):
     convention, _token = ceret
     token = mark_issued(convention).new_access_link()
     page = client.get(reverse("conventions:portal", args=[token]))
-    assert '<a class="fr-footer__bottom-link" href="signaler-une-erreur/">Signaler une erreur</a>' in page.content.decode()
+    assert (
+        '<a class="fr-footer__bottom-link" href="signaler-une-erreur/">Signaler une erreur</a>'
+        in page.content.decode()
+    )
     # The cached page serves every visitor: the link holds no token.
     assert token not in page.content.decode()
     assert client.get(report_url(token)).status_code == 200
