@@ -78,6 +78,7 @@ def convention_steps(convention):
         convention.history.select_related("history_user").order_by("history_date", "history_id")
     )
     previous = None
+    asked = False
     for record in records:
         # A draft's link sent: the mairie asked to confirm its schools (the issued
         # convention's link is in the journal).
@@ -86,6 +87,7 @@ def convention_steps(convention):
             and record.link_sent_at
             and record.link_sent_at != getattr(previous, "link_sent_at", None)
         ):
+            asked = True
             steps.append(Step(record.link_sent_at, "demande de confirmation envoyée", who(record)))
         if record.history_type == "+":
             steps.append(Step(record.history_date, "convention créée", who(record)))
@@ -109,8 +111,14 @@ def convention_steps(convention):
             steps.append(Step(record.history_date, "école ajoutée", who(record), label))
         elif record.history_type == "-":
             steps.append(Step(record.history_date, "école retirée", who(record), label))
-    answers = SchoolConfirmation.objects.filter(convention_id=convention.pk).select_related(
-        "accepted_by"
+    # The mairie answers through a draft's link: no request sent, no answer to read (one
+    # query less on most conventions' pages).
+    answers = (
+        SchoolConfirmation.objects.filter(convention_id=convention.pk).select_related(
+            "accepted_by"
+        )
+        if asked
+        else []
     )
     for answer in answers:
         detail = f"adresse IP {answer.ip_address}" if answer.ip_address else ""

@@ -129,3 +129,22 @@ def test_enrolled_school_widget_renders_as_djangos_autocomplete(rf, admin_user):
         djangos = super(EnrolledSchoolSelect, widget).optgroups("school", [])
         assert widget.optgroups("school", []) == djangos
     assert not queries
+
+
+def test_a_scoped_agents_convention_page_keeps_the_budget():
+    # The scope and its checks cost an agent two queries more than a superuser: the page's
+    # other parts must leave room for them (a timeline reading answers no mairie could give
+    # had taken it to 16).
+    from django.test import Client
+
+    from tests.roles import make_user
+    from tests.scope_helpers import load_world
+
+    world = load_world()
+    client = Client()
+    client.force_login(make_user("gestion", academie="16"))
+    for convention in (world["16"]["draft"], world["16"]["issued"]):
+        url = reverse("admin:conventions_convention_change", args=[convention.pk])
+        client.get(url)  # warm caches (content types, session)
+        count = count_queries(client, url)
+        assert count <= 15, f"{convention} : {count} requêtes"
