@@ -157,6 +157,14 @@ def test_a_rolled_back_change_leaves_no_entry(db):
     assert journal.record(JournalEvent.CONVENTION_STATUS, "test").seq == 1
 
 
+def run_at_once(target, count):
+    threads = [threading.Thread(target=target) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.skipif(
     connection.vendor != "postgresql",
@@ -169,11 +177,7 @@ def test_concurrent_writers_do_not_fork_the_chain():
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=writer) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    run_at_once(writer, 4)
 
     assert journal.verify() == (100, [])
 
@@ -232,10 +236,6 @@ def test_concurrent_transactions_of_many_events_do_not_fork_the_chain():
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=writer) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    run_at_once(writer, 4)
 
     assert journal.verify() == (200, [])
