@@ -1,7 +1,10 @@
 import pytest
 from django.conf import settings
+from django.core import mail
 from django.core.management import call_command
 
+from conventions.access_links import send_access_link
+from tests.portal_helpers import issued_ceret
 from tests.roles import PASSWORD
 
 CHROMIUM_ARGS = [
@@ -93,3 +96,14 @@ def log_in(page, live_server, user):
     page.get_by_role("link", name="Déconnexion").or_(
         page.get_by_role("button", name="Déconnexion")
     ).first.wait_for()
+
+
+@pytest.fixture
+def ceret_sent(live_seed_data, live_server, settings):
+    """Céret's convention issued, and its link e-mailed as staff send it."""
+    settings.SITE_URL = live_server.url
+    settings.STAFF_NOTIFICATION_EMAILS = ["ent-ecole@rectorat.example"]
+    convention, _ = issued_ceret()
+    mail.outbox.clear()
+    send_access_link(convention)
+    return convention

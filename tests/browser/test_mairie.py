@@ -14,7 +14,7 @@ from communes.models import Commune
 from conventions.access_links import send_access_link
 from conventions.issuing import cancel_and_replace
 from schools.models import School
-from tests.portal_helpers import issued_ceret, make_pdf
+from tests.portal_helpers import make_pdf
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("private_storage")]
 
@@ -32,17 +32,6 @@ def png_bytes():
     buffer = io.BytesIO()
     Image.new("RGB", (20, 20), "white").save(buffer, format="PNG")
     return buffer.getvalue()
-
-
-@pytest.fixture
-def ceret_sent(live_seed_data, live_server, settings):
-    """Céret's convention issued, and its link e-mailed as staff send it."""
-    settings.SITE_URL = live_server.url
-    settings.STAFF_NOTIFICATION_EMAILS = ["ent-ecole@rectorat.example"]
-    convention, _ = issued_ceret()
-    mail.outbox.clear()
-    send_access_link(convention)
-    return convention
 
 
 def link_from_last_email(address="ent-ecole@mairie-ceret.example"):

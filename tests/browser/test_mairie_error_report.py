@@ -8,26 +8,14 @@ from axe_playwright_python.sync_playwright import Axe
 from django.core import mail
 from playwright.sync_api import expect
 
-from conventions.access_links import send_access_link
 from conventions.models import ErrorReport
 from tests.browser.conftest import VIEWPORT, log_in
-from tests.portal_helpers import issued_ceret
 from tests.roles import make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("private_storage")]
 
 LINK_RE = re.compile(r"https?://\S+/convention/[A-Za-z0-9_-]{43}/")
 MESSAGE = "Le SIRET de la commune est faux <script>alert('x')</script>"
-
-
-@pytest.fixture
-def ceret_sent(live_seed_data, live_server, settings):
-    settings.SITE_URL = live_server.url
-    settings.STAFF_NOTIFICATION_EMAILS = ["ent-ecole@rectorat.example"]
-    convention, _ = issued_ceret()
-    mail.outbox.clear()
-    send_access_link(convention)
-    return convention
 
 
 def assert_accessible(page):
