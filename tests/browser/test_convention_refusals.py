@@ -3,32 +3,24 @@ convention for a commune and year, or a commune its collectivité does not cover
 comes back with the reason in French on the commune; nothing is saved."""
 
 import pytest
-from django.core.management import call_command
 from playwright.sync_api import expect
 
-from communes.models import Collectivite, Commune, Departement
+from communes.models import Collectivite, Commune
 from conventions.models import Convention, SchoolYear
 from tests.browser.conftest import log_in
-from tests.browser.test_rectorat import PERPIGNAN_SCHOOLS, fill_convention, open_conventions
-from tests.factories import valid_uai
+from tests.browser.test_rectorat import (
+    PERPIGNAN_SCHOOLS,
+    create_perpignan,
+    fill_convention,
+    open_conventions,
+)
 from tests.roles import make_user
 
 pytestmark = pytest.mark.browser
 
 
 def make_perpignan():
-    call_command("loaddata", "convention_templates", verbosity=0)
-    commune = Commune.objects.create(
-        insee_code="66136",
-        name="Perpignan",
-        postal_code="66000",
-        departement=Departement.objects.get(code="066"),
-        search_name="perpignan",
-    )
-    for number, (name, kind, sector) in enumerate(PERPIGNAN_SCHOOLS):
-        commune.schools.create(
-            uai=valid_uai(6601360 + number), name=name, kind=kind, sector=sector
-        )
+    commune = create_perpignan()
     collectivite = Collectivite.objects.create(
         name="COMMUNE DE PERPIGNAN",
         siret="21660136900012",

@@ -29,6 +29,10 @@ PERPIGNAN_SCHOOLS = [
 
 @pytest.fixture
 def perpignan(live_seed_data):
+    return create_perpignan()
+
+
+def create_perpignan():
     # Shipped wording, so that the new convention can be previewed and issued.
     call_command("loaddata", "convention_templates", verbosity=0)
     commune = Commune.objects.create(
