@@ -4,6 +4,7 @@ own buttons beside the admin's form (send the link, enroll the commune's open sc
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -18,6 +19,9 @@ from schools.enums import Sector
 
 
 class ConventionForm(forms.ModelForm):
+    # Set by ConventionPageMixin.get_form when the database refused this very form's save.
+    refused_errors = {}
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         academie = self.fields.get("academie")  # read-only once issued
@@ -25,6 +29,19 @@ class ConventionForm(forms.ModelForm):
             # Convention.clean() fills it from the commune's département when left empty.
             academie.required = False
             academie.help_text = "déduite de la commune"
+
+    def _post_clean(self):
+        super()._post_clean()
+        for field, message in self.refused_errors.items():
+            # Once the other convention is committed, clean() says it too: only once.
+            if message not in self.errors.get(field, []):
+                self.add_error(field if field in self.fields else None, message)
+
+
+class DuplicateConvention(Exception):
+    def __init__(self, errors):
+        super().__init__(errors)
+        self.errors = errors
 
 
 # Fieldsets shown only once they hold something: a draft has no document, link or signed copy.
@@ -39,6 +56,34 @@ LATER_FIELDSETS = {
 
 
 class ConventionPageMixin:
+    # Two staff saving the same commune and year at the same moment both pass clean(); the
+    # database's unique constraint refuses the second. He gets clean()'s error on his form,
+    # as if he had been a moment later, rather than a 500.
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except DuplicateConvention as refused:
+            # The view's transaction is rolled back: nothing of this save remains. The same
+            # POST is validated again, the form now carrying the error.
+            request.entconv_refused_errors = refused.errors
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        form.refused_errors = getattr(request, "entconv_refused_errors", {})
+        return form
+
+    def save_model(self, request, obj, form, change):
+        try:
+            with transaction.atomic():
+                super().save_model(request, obj, form, change)
+        except IntegrityError:
+            # Asked after the savepoint's rollback, the database names the other convention.
+            errors = obj.clean_commune_and_year()
+            if not errors:
+                raise
+            raise DuplicateConvention(errors) from None
+
     def get_changeform_initial_data(self, request):
         # Conventions are mostly dated the day they are drawn up; the field stays editable.
         return {
