@@ -10,6 +10,8 @@ admin.site.site_header = "ENT-École — conventions"
 admin.site.site_title = "ENT-École — conventions"
 admin.site.index_title = "Gestion des conventions ENT-École"
 
+handler403 = "entconv.error_views.permission_denied"
+
 urlpatterns = [
     # Before admin.site.urls; admin_view() sends whoever is not staff to the login page.
     path(

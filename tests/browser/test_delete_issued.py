@@ -36,7 +36,7 @@ def test_deleting_a_convention_issued_meanwhile_is_refused_in_the_admin(
     # The admin's own layout: its header, breadcrumbs and logout.
     expect(page.locator("#site-name")).to_be_visible()
     expect(page.locator(".breadcrumbs")).to_contain_text(ceret.reference)
-    expect(page.locator(".site-header")).to_have_count(0)  # the public site's header
+    expect(page.locator(".fr-header")).to_have_count(0)  # the public site's header
     screenshot("suppression-refusee")
 
     page.get_by_role("link", name="Annuler la convention…").click()
