@@ -19,6 +19,7 @@ from django.core.files import File
 from django.db import connection, transaction
 from django.utils import timezone
 
+from communes.french import counted, pluralize
 from conventions.private_storage import stored_names
 from conventions.stored_documents import storage
 
@@ -133,9 +134,11 @@ def backup(target):
     missing = sorted(referenced - {entry["name"] for entry in files})
     if missing:
         shown = ", ".join(missing[:10]) + (" …" if len(missing) > 10 else "")
+        count = len(missing)
         raise ValidationError(
-            f"{len(missing)} fichier(s) désigné(s) par la base manquent au stockage : "
-            f"{shown}. Lancez `manage.py verify_documents`."
+            f"{counted(count, 'fichier')} désigné{pluralize(count)} par la base "
+            f"manque{pluralize(count, 'nt')} au stockage : {shown}. "
+            "Lancez `manage.py verify_documents`."
         )
     database = DATABASE_FILES[connection.vendor]
     manifest = {

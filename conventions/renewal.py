@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 
+from communes.french import counted, pluralize
 from communes.models import Academie
 from conventions.enums import ConventionStatus
 from conventions.fees import Fee
@@ -427,28 +428,33 @@ def report_lines(plan, *, list_created=True):
     year = plan.target_label
     if plan.dry_run:
         lines = [f"Campagne {year} depuis {plan.source_year} — simulation : rien n'a été écrit."]
-        verb = "à créer"
     else:
         lines = [f"Campagne {year} depuis {plan.source_year}."]
-        verb = "créée(s) en brouillon"
+    count = len(plan.renewals)
+    created = "à créer" if plan.dry_run else f"créée{pluralize(count)} en brouillon"
     if not plan.renewals:
+        skipped = len(plan.skipped)
         lines.append(
-            f"Aucune convention à créer : rien n'a été créé ({len(plan.skipped)} commune(s) "
-            "ignorée(s))."
+            f"Aucune convention à créer : rien n'a été créé ({counted(skipped, 'commune')} "
+            f"ignorée{pluralize(skipped)})."
         )
     else:
-        lines.append(f"{len(plan.renewals)} convention(s) {verb}, {plan.school_count} école(s).")
+        lines.append(
+            f"{counted(count, 'convention')} {created}, {counted(plan.school_count, 'école')}."
+        )
     for academie, conventions, schools, amount in plan.amounts():
         expected = "tarif manquant" if amount is None else euros(amount)
         lines.append(
             f"  Montant attendu, {academie} : {expected} "
-            f"({conventions} convention(s), {schools} école(s))"
+            f"({counted(conventions, 'convention')}, {counted(schools, 'école')})"
         )
     if list_created and plan.renewals:
-        lines.append(f"Conventions {verb} :")
+        lines.append(
+            "Conventions à créer :" if plan.dry_run else "Conventions créées en brouillon :"
+        )
         lines.extend(
             f"  - {r.commune.name} ({r.commune.insee_code}), {r.source.collectivite} : "
-            f"{len(r.schools)} école(s)" + (f", {euros(r.fee.amount)}" if r.fee else "")
+            f"{counted(len(r.schools), 'école')}" + (f", {euros(r.fee.amount)}" if r.fee else "")
             for r in plan.renewals
         )
     if plan.skipped:

@@ -74,6 +74,17 @@ def test_verify_journal_detects_an_altered_row_and_a_deleted_row(db):
     assert "première ligne rompue, ligne n° 3" in message
     assert "ligne n° 3 : son contenu ne correspond plus à son empreinte" in message
     assert "ligne n° 7 : absente (la ligne suivante porte le n° 8)" in message
+    assert message.endswith("\n9 lignes lues.")
+
+
+def test_verify_journal_of_one_altered_line(db):
+    write_events(1)
+    raw(f"UPDATE {JournalEntry._meta.db_table} SET actor = %s", ["faussaire"])
+
+    with pytest.raises(CommandError) as error:
+        call_command("verify_journal")
+
+    assert str(error.value).endswith("\n1 ligne lue.")
 
 
 def test_verify_journal_detects_a_rewritten_chain_link(db):
@@ -85,19 +96,22 @@ def test_verify_journal_detects_a_rewritten_chain_link(db):
     assert [found.seq for found in breaks] == [2]
 
 
-def test_verify_journal_on_an_intact_journal(db, capsys):
-    write_events(3)
+@pytest.mark.parametrize("count, checked", [(1, "1 ligne vérifiée"), (3, "3 lignes vérifiées")])
+def test_verify_journal_on_an_intact_journal(db, capsys, count, checked):
+    write_events(count)
 
     call_command("verify_journal")
 
-    assert "Journal intègre : 3 ligne(s) vérifiée(s)" in capsys.readouterr().out
+    assert f"Journal intègre : {checked}, chaîne complète." in capsys.readouterr().out
 
 
-def test_export_journal_writes_json_lines_with_their_hashes(db, tmp_path):
+def test_export_journal_writes_json_lines_with_their_hashes(db, tmp_path, capsys):
     write_events(3)
     output = tmp_path / "journal.jsonl"
 
     call_command("export_journal", output=str(output))
+
+    assert f"3 événements exportés dans {output}." in capsys.readouterr().err
 
     lines = [json.loads(line) for line in output.read_text().splitlines()]
     assert [line["seq"] for line in lines] == [1, 2, 3]
@@ -110,6 +124,15 @@ def test_export_journal_writes_json_lines_with_their_hashes(db, tmp_path):
     )
     with pytest.raises(CommandError, match="existe déjà"):
         call_command("export_journal", output=str(output))
+
+
+def test_export_journal_of_one_event(db, tmp_path, capsys):
+    write_events(1)
+    output = tmp_path / "journal.jsonl"
+
+    call_command("export_journal", output=str(output))
+
+    assert f"1 événement exporté dans {output}." in capsys.readouterr().err
 
 
 def test_issuing_and_the_titre_life_are_journaled(db, private_storage):

@@ -40,11 +40,11 @@ def test_issue_conventions_reports_a_failure_and_goes_on_then_skips_what_is_done
     first, second = complete_convention(), complete_convention()
     broken = ConventionFactory(document_date=None)  # no school, no date
 
-    with pytest.raises(CommandError, match="1 convention\\(s\\) non émise\\(s\\)"):
+    with pytest.raises(CommandError, match=r"^1 convention non émise : voir ci-dessus"):
         call_command("issue_conventions", "--year", "2026-2027", "--academie", "16")
 
     out, err = capsys.readouterr()
-    assert "2 convention(s) émise(s) sur 3." in out
+    assert "2 conventions émises sur 3." in out
     assert f"Non émise — {broken.reference} : Impossible de produire" in err
     assert "aucune école inscrite" in err
     statuses = dict(Convention.objects.values_list("pk", "status"))
@@ -58,6 +58,21 @@ def test_issue_conventions_reports_a_failure_and_goes_on_then_skips_what_is_done
     assert Convention.objects.get(pk=first.pk).pdf_sha256 == sha
 
 
+@pytest.mark.parametrize(
+    "broken, issued",
+    [(1, "0 convention émise sur 1."), (2, "0 convention émise sur 2.")],
+)
+def test_issue_conventions_counts_in_french(db, capsys, broken, issued):
+    ConventionFactory.create_batch(broken, document_date=None)  # no school, no date
+
+    with pytest.raises(CommandError) as error:
+        call_command("issue_conventions", "--year", "2026-2027")
+
+    assert issued in capsys.readouterr().out
+    not_issued = "1 convention non émise" if broken == 1 else "2 conventions non émises"
+    assert str(error.value) == f"{not_issued} : voir ci-dessus."
+
+
 @pytest.mark.skipif(
     connection.vendor != "postgresql", reason="worker processes need a shared database server"
 )
@@ -66,7 +81,7 @@ def test_issue_conventions_in_parallel_workers(transactional_db, capsys):
 
     call_command("issue_conventions", "--year", "2026-2027", "--workers", "2")
 
-    assert "2 convention(s) émise(s) sur 2." in capsys.readouterr().out
+    assert "2 conventions émises sur 2." in capsys.readouterr().out
     for convention in conventions:
         convention.refresh_from_db()
         assert convention.status == ConventionStatus.EMISE

@@ -25,10 +25,10 @@ def test_the_next_run_renames_a_committed_pdf_left_pending(db, private_storage):
 
     call_command("issue_conventions", "--year", convention.school_year.label, stdout=output)
 
-    assert "1 PDF d'une émission interrompue renommé(s) sous leur nom définitif." in (
+    assert "1 PDF d'une émission interrompue renommé sous son nom définitif." in (
         output.getvalue()
     )
-    assert "1 convention(s) émise(s) sur 1." in output.getvalue()
+    assert "1 convention émise sur 1." in output.getvalue()
     assert sorted(private_storage.listdir("conventions")[1]) == sorted(
         f"{c.reference}.pdf" for c in (convention, untouched, draft)
     )

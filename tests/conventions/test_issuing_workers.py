@@ -45,7 +45,7 @@ def test_workers_are_replaced_as_they_age(transactional_db, tmp_path):
         complete_convention()
     result = issue_conventions(tmp_path, "--workers", "2", "--recycle", "1")
     assert result.returncode == 0, result.stderr
-    assert "4 convention(s) émise(s) sur 4." in result.stdout
+    assert "4 conventions émises sur 4." in result.stdout
 
 
 def test_a_killed_worker_is_reported_and_the_others_are_issued(transactional_db, tmp_path):
@@ -58,11 +58,11 @@ def test_a_killed_worker_is_reported_and_the_others_are_issued(transactional_db,
     )
 
     assert result.returncode != 0
-    assert "3 convention(s) émise(s) sur 4." in result.stdout, result.stdout + result.stderr
+    assert "3 conventions émises sur 4." in result.stdout, result.stdout + result.stderr
     assert f"Non émise — {victim.reference} : le processus qui l'émettait s'est arrêté" in (
         result.stderr
     )
-    assert "1 convention(s) non émise(s)" in result.stderr
+    assert "1 convention non émise" in result.stderr
     statuses = dict(Convention.objects.values_list("pk", "status"))
     assert statuses.pop(victim.pk) == ConventionStatus.BROUILLON
     assert set(statuses.values()) == {ConventionStatus.EMISE}

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from conventions.access_links import send_access_link
 from conventions.enums import ConventionStatus
+from conventions.management.commands.send_reminders import MAX_LISTED, Command
 from conventions.models import Convention, Reminder, ReminderEmail
 from tests.factories import CollectiviteFactory, ConventionFactory, TariffFactory, enroll
 from tests.portal_helpers import mark_issued
@@ -55,7 +56,8 @@ def test_reminds_by_smtp_fifteen_days_after_sending_with_a_working_link(client, 
 
     out, _ = run()
 
-    assert "1 e-mail(s) de relance envoyé(s) pour 1 convention(s)." in out
+    assert f"Relance envoyée — {convention.collectivite} ({convention.reference})" in out
+    assert "1 e-mail de relance envoyé pour 1 convention." in out
     (message,) = smtp_server.messages
     recipients = convention.collectivite.email_list()
     assert smtp_server.envelopes[0].rcpt_tos == recipients
@@ -84,7 +86,7 @@ def test_not_before_the_delay_and_not_once_signed(smtp_server):
 
     out, _ = run()
 
-    assert "0 e-mail(s) de relance envoyé(s)" in out
+    assert "0 e-mail de relance envoyé pour 0 convention." in out
     assert smtp_server.messages == []
     assert not Reminder.objects.exists()
 
@@ -96,8 +98,9 @@ def test_one_email_per_collectivite_with_all_its_conventions(smtp_server):
     other = sent_convention(days_ago=15)
     smtp_server.clear()
 
-    run()
+    out, _ = run()
 
+    assert "2 e-mails de relance envoyés pour 3 conventions." in out
     by_recipients = {tuple(e.rcpt_tos): e for e in smtp_server.envelopes}
     assert set(by_recipients) == {
         ("mairie@exemple.fr", "dgs@exemple.fr"),
@@ -122,9 +125,19 @@ def test_never_twice_the_same_day_however_often_it_runs(smtp_server):
     run()
 
     assert len(smtp_server.messages) == 1
-    assert "0 e-mail(s) de relance envoyé(s)" in out
-    assert "1 collectivité(s) déjà relancée(s) aujourd'hui" in out
+    assert "0 e-mail de relance envoyé" in out
+    assert "1 collectivité déjà relancée aujourd'hui : rien de plus avant demain." in out
     assert convention.reminders.count() == 1
+
+
+def test_several_collectivites_already_reminded_today_are_counted_in_french(smtp_server):
+    sent_convention(days_ago=40)  # each due for both reminders
+    sent_convention(days_ago=40)
+    run()
+
+    out, _ = run()
+
+    assert "2 collectivités déjà relancées aujourd'hui : rien de plus avant demain." in out
 
 
 def test_second_reminder_at_thirty_days_then_to_call_by_phone(smtp_server, settings):
@@ -212,12 +225,38 @@ def test_mail_server_down_records_nothing_and_fails(smtp_server, settings):
     # Nobody listens on that port.
     settings.MAILERS["default"]["OPTIONS"]["port"] = free_port()
 
-    with pytest.raises(CommandError, match="1 relance\\(s\\) non envoyée\\(s\\)"):
+    with pytest.raises(CommandError) as error:
         run()
 
+    assert str(error.value) == (
+        "1 relance non envoyée (serveur de messagerie) : rien n'a été enregistré pour elle, "
+        "relancez la commande plus tard."
+    )
     assert not ReminderEmail.objects.exists()
     convention.refresh_from_db()
     assert convention.access_token_hash == hash_before
+
+
+def test_two_reminders_not_sent_are_counted_in_french(smtp_server, settings):
+    sent_convention(days_ago=15)
+    sent_convention(days_ago=15)
+    settings.MAILERS["default"]["OPTIONS"]["port"] = free_port()
+
+    with pytest.raises(CommandError) as error:
+        run()
+
+    assert str(error.value) == (
+        "2 relances non envoyées (serveur de messagerie) : rien n'a été enregistré pour elles, "
+        "relancez la commande plus tard."
+    )
+
+
+@pytest.mark.parametrize("total, more", [(51, "… et 1 autre."), (52, "… et 2 autres.")])
+def test_a_long_list_is_cut_with_its_count_in_french(total, more):
+    assert MAX_LISTED == 50
+    out = io.StringIO()
+    Command().list_more(out, total)
+    assert out.getvalue() == more
 
 
 def test_bad_delays_setting_is_a_french_error(settings):

@@ -64,7 +64,7 @@ def test_renews_each_live_convention_as_a_draft_with_its_schools():
     convention = source_convention(3)
     target_year(rate=Decimal("42.00"))
 
-    output = run("--from", "2026-2027", "--to", "2027-2028")
+    output = run("--from", "2026-2027", "--to", "2027-2028", "--verbosity", "2")
 
     renewed = Convention.objects.get(school_year__label="2027-2028")
     assert renewed.status == ConventionStatus.BROUILLON
@@ -72,8 +72,10 @@ def test_renews_each_live_convention_as_a_draft_with_its_schools():
     assert renewed.collectivite == convention.collectivite
     assert renewed.commune == convention.commune
     assert set(renewed.schools.all()) == set(convention.schools.all())
-    assert "1 convention(s) créée(s) en brouillon, 3 école(s)." in output
-    assert "Montant attendu, académie de Toulouse : 126,00\xa0€" in output
+    assert "1 convention créée en brouillon, 3 écoles." in output
+    assert "Montant attendu, académie de Toulouse : 126,00\xa0€ (1 convention, 3 écoles)" in output
+    assert "Conventions créées en brouillon :" in output
+    assert f"{convention.collectivite} : 3 écoles, 126,00\xa0€" in output
 
 
 def test_cancelled_conventions_are_not_renewed():
@@ -139,7 +141,7 @@ def test_second_run_creates_nothing_and_says_so():
 
     assert Convention.objects.filter(school_year__label="2027-2028").count() == 1
     assert Enrollment.objects.filter(school_year__label="2027-2028").count() == 2
-    assert "Aucune convention à créer : rien n'a été créé (1 commune(s) ignorée(s))." in output
+    assert "Aucune convention à créer : rien n'a été créé (1 commune ignorée)." in output
     assert "a déjà une convention pour 2027-2028" in output
 
 
@@ -223,13 +225,15 @@ def test_academie_option_renews_only_that_academie():
     source_convention(1, commune=CommuneFactory(departement=herault))
     target_year(academie=montpellier)  # Toulouse's references are missing: not concerned
 
-    run("--from", "2026-2027", "--to", "2027-2028", "--academie", "11")
+    output = run("--from", "2026-2027", "--to", "2027-2028", "--academie", "11")
 
     assert list(
         Convention.objects.filter(school_year__label="2027-2028").values_list(
             "academie__code", flat=True
         )
     ) == ["11"]
+    assert "1 convention créée en brouillon, 1 école." in output
+    assert "(1 convention, 1 école)" in output
 
 
 def test_dry_run_writes_nothing():
@@ -239,7 +243,7 @@ def test_dry_run_writes_nothing():
     output = run("--from", "2026-2027", "--to", "2027-2028", "--dry-run")
 
     assert "simulation : rien n'a été écrit" in output
-    assert "1 convention(s) à créer, 2 école(s)." in output
+    assert "1 convention à créer, 2 écoles." in output
     assert not Convention.objects.filter(school_year__label="2027-2028").exists()
 
 
@@ -320,6 +324,27 @@ def test_amount_is_decimal_per_academie():
     assert (academie.code, conventions, schools) == ("16", 2, 5)
     assert amount == Decimal("207.50") and isinstance(amount, Decimal)
     assert year.pk == plan.target_year.pk
+    lines = report_lines(plan)
+    assert "2 conventions à créer, 5 écoles." in lines
+    assert "Conventions à créer :" in lines
+    assert sorted(line.split(" : ")[-1] for line in lines if line.startswith("  - ")) == [
+        "2 écoles, 83,00\xa0€",
+        "3 écoles, 124,50\xa0€",
+    ]
+    assert "  Montant attendu, académie de Toulouse : 207,50\xa0€ (2 conventions, 5 écoles)" in (
+        lines
+    )
+
+
+def test_several_communes_skipped_are_counted_in_french():
+    source_convention(2)
+    source_convention(1)
+    target_year()
+    run("--from", "2026-2027", "--to", "2027-2028")
+
+    output = run("--from", "2026-2027", "--to", "2027-2028")
+
+    assert "Aucune convention à créer : rien n'a été créé (2 communes ignorées)." in output
 
 
 def queries_for(count):

@@ -8,7 +8,7 @@ from django.core.management import CommandError, call_command
 from conventions.enums import ConventionStatus
 from conventions.issuing import issue
 from conventions.models import Convention
-from tests.factories import complete_convention
+from tests.factories import ConventionFactory, complete_convention
 
 pytestmark = pytest.mark.django_db
 
@@ -58,7 +58,7 @@ def test_a_rerun_after_a_crash_leaves_one_file_under_its_final_name(private_stor
 def test_verify_documents_lists_stray_missing_and_altered_files(private_storage, capsys):
     kept, lost, altered = (issue(complete_convention()) for _ in range(3))
     call_command("verify_documents")
-    assert "3 fichier(s) examiné(s) : 0 sans convention, 0 manquant(s), 0 modifié(s)." in (
+    assert "3 fichiers examinés : 0 sans convention, 0 manquant, 0 modifié." in (
         capsys.readouterr().out
     )
 
@@ -66,14 +66,35 @@ def test_verify_documents_lists_stray_missing_and_altered_files(private_storage,
     private_storage.delete(lost.pdf.name)
     Path(private_storage.path(altered.pdf.name)).write_bytes(b"%PDF- retouche")
 
-    with pytest.raises(CommandError, match="3 anomalie\\(s\\) dans les documents"):
+    with pytest.raises(CommandError, match="3 anomalies dans les documents"):
         call_command("verify_documents")
     out, err = capsys.readouterr()
     assert f"Fichier qu'aucune convention ne désigne : {stray}" in err
     assert f"Fichier manquant — {lost.reference} (PDF émis) : {lost.pdf.name}" in err
     assert f"Empreinte SHA-256 différente — {altered.reference} : {altered.pdf.name}" in err
     assert kept.reference not in err
-    assert "3 fichier(s) examiné(s) : 1 sans convention, 1 manquant(s), 1 modifié(s)." in out
+    assert "3 fichiers examinés : 1 sans convention, 1 manquant, 1 modifié." in out
+
+
+@pytest.mark.parametrize("strays, beyond", [(97, "1 autre anomalie"), (98, "2 autres anomalies")])
+def test_verify_documents_counts_in_french(private_storage, capsys, strays, beyond):
+    # Rows that name files (data, not issuing): two missing, two altered since.
+    for name in ["a", "b", "c", "d"]:
+        ConventionFactory(pdf=f"conventions/{name}.pdf", pdf_sha256="0" * 64)
+    for name in ["c", "d"]:
+        private_storage.save(f"conventions/{name}.pdf", ContentFile(b"%PDF- retouche"))
+    for number in range(strays):
+        private_storage.save(f"conventions/ancien-{number:03d}.pdf", ContentFile(b"x"))
+
+    with pytest.raises(CommandError, match=f"^{strays + 4} anomalies dans les documents"):
+        call_command("verify_documents")
+
+    out, err = capsys.readouterr()
+    assert (
+        f"{strays + 2} fichiers examinés : {strays} sans convention, 2 manquants, 2 modifiés."
+        in out
+    )
+    assert err.endswith(f"\n… et {beyond}.\n")
 
 
 def test_an_issue_committed_but_not_renamed_is_finished_by_repair(private_storage, capsys):
@@ -82,7 +103,7 @@ def test_an_issue_committed_but_not_renamed_is_finished_by_repair(private_storag
     # The process died between the commit and the rename.
     Path(private_storage.path(final)).rename(private_storage.path(f"{final}.part"))
 
-    with pytest.raises(CommandError, match="1 anomalie"):
+    with pytest.raises(CommandError, match=r"^1 anomalie dans les documents"):
         call_command("verify_documents")
     assert "Émission interrompue avant le renommage" in capsys.readouterr().err
 
@@ -91,3 +112,6 @@ def test_an_issue_committed_but_not_renamed_is_finished_by_repair(private_storag
     assert stored(private_storage) == [final]
     assert Convention.objects.get(pk=convention.pk).status == ConventionStatus.EMISE
     call_command("verify_documents")
+    assert "1 fichier examiné : 0 sans convention, 0 manquant, 0 modifié." in (
+        capsys.readouterr().out
+    )

@@ -23,12 +23,12 @@ from conventions.issuing import issue
 from conventions.models import Titre
 from conventions.signed_copies import receive_signed_copy
 from tests.conventions.test_titres import signed_convention
-from tests.factories import complete_convention
+from tests.factories import ConventionFactory, complete_convention
 from tests.portal_helpers import make_pdf
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 ON_POSTGRESQL = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
-CLEAN = "0 sans convention, 0 manquant(s), 0 modifié(s)."
+CLEAN = "0 sans convention, 0 manquant, 0 modifié."
 
 # pytest-django runs transactional tests after all the others, so the flush that ends these
 # cannot take the data migrations' rows from them.
@@ -61,7 +61,7 @@ def test_backup_drop_restore_on_postgresql(tmp_path, private_storage):
     archive = tmp_path / "sauvegarde"
     out = io.StringIO()
     call_command("backup", str(archive), stdout=out)
-    assert "la base et 3 fichier(s)" in out.getvalue()
+    assert "la base et 3 fichiers, " in out.getvalue()
     manifest = json.loads((archive / "manifest.json").read_text())
     assert len(manifest["files"]) == 3
 
@@ -78,7 +78,8 @@ def test_backup_drop_restore_on_postgresql(tmp_path, private_storage):
     out = io.StringIO()
     call_command("restore", str(archive), stdout=out)
 
-    assert f"3 fichier(s) examiné(s) : {CLEAN}" in out.getvalue()
+    assert " restaurée : la base et 3 fichiers, en " in out.getvalue()
+    assert f"3 fichiers examinés : {CLEAN}" in out.getvalue()
     assert sorted(Titre.objects.values_list("number", flat=True)) == numbers
     titre = billing.issue_titre(
         signed_convention(schools=1, academie=Titre.objects.first().academie),
@@ -90,7 +91,9 @@ def test_backup_drop_restore_on_postgresql(tmp_path, private_storage):
 def test_a_tampered_archive_restores_nothing(tmp_path, private_storage):
     issue(complete_convention())
     archive = tmp_path / "sauvegarde"
-    call_command("backup", str(archive), stdout=io.StringIO())
+    out = io.StringIO()
+    call_command("backup", str(archive), stdout=out)
+    assert "la base et 1 fichier, " in out.getvalue()
     stored = next((archive / "files").rglob("*.pdf"))
     stored.write_bytes(stored.read_bytes() + b"%")
 
@@ -98,6 +101,21 @@ def test_a_tampered_archive_restores_nothing(tmp_path, private_storage):
         call_command("restore", str(archive), stdout=io.StringIO())
     with pytest.raises(CommandError, match="n'est pas vide"):
         call_command("backup", str(archive), stdout=io.StringIO())
+
+
+@pytest.mark.parametrize(
+    "names, missing",
+    [
+        (["a"], "1 fichier désigné par la base manque au stockage"),
+        (["a", "b"], "2 fichiers désignés par la base manquent au stockage"),
+    ],
+)
+def test_a_file_missing_from_the_storage_fails_the_backup(tmp_path, names, missing):
+    for name in names:
+        ConventionFactory(pdf=f"conventions/{name}.pdf")  # data: a row naming a lost file
+
+    with pytest.raises(CommandError, match=f"^{missing} : conventions/a.pdf"):
+        call_command("backup", str(tmp_path / "sauvegarde"), stdout=io.StringIO())
 
 
 @pytest.mark.skipif(ON_POSTGRESQL, reason="the SQLite copy; PostgreSQL is tested above")
@@ -122,7 +140,8 @@ def test_backup_then_restore_onto_a_new_sqlite_install(tmp_path, private_storage
         timeout=120,
     )
     assert done.returncode == 0, done.stderr
-    assert f"3 fichier(s) examiné(s) : {CLEAN}" in done.stdout
+    assert " restaurée : la base et 3 fichiers, en " in done.stdout
+    assert f"3 fichiers examinés : {CLEAN}" in done.stdout
     restored = sqlite3.connect(tmp_path / "restauree.sqlite3")
     try:
         rows = restored.execute("SELECT number FROM conventions_titre ORDER BY number")

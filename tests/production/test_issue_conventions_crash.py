@@ -8,6 +8,7 @@ import subprocess
 import pytest
 from django.db import connection
 
+from communes.french import counted, pluralize
 from conventions.enums import ConventionStatus
 from tests.production.conftest import bucket_keys
 from tests.production.crash_helpers import (
@@ -72,5 +73,5 @@ def test_issue_conventions_killed_with_its_pool_and_run_again(
     )
 
     assert again.returncode == 0, again.stderr
-    assert f"{left} convention(s) émise(s) sur {left}." in again.stdout
+    assert f"{counted(left, 'convention')} émise{pluralize(left)} sur {left}." in again.stdout
     assert_each_issued_once_with_one_pdf(drafts, s3_storage)

@@ -73,9 +73,7 @@ def test_issue_download_and_signed_copy_go_through_the_bucket(
 
     out = io.StringIO()
     call_command("verify_documents", stdout=out)
-    assert "2 fichier(s) examiné(s) : 0 sans convention, 0 manquant(s), 0 modifié(s)." in (
-        out.getvalue()
-    )
+    assert "2 fichiers examinés : 0 sans convention, 0 manquant, 0 modifié." in (out.getvalue())
 
 
 def test_zip_of_a_year_reads_the_bucket(admin_client, s3_storage):

@@ -55,12 +55,10 @@ def test_parallel_workers_issue_into_the_bucket(transactional_db, storage_url, s
         "issue_conventions", "--year", first.school_year.label, "--workers", "2", env=env
     )
     assert issued.returncode == 0, issued.stderr
-    assert "4 convention(s) émise(s) sur 4." in issued.stdout
+    assert "4 conventions émises sur 4." in issued.stdout
     checked = manage("verify_documents", env=env)
     assert checked.returncode == 0, checked.stderr
-    assert "4 fichier(s) examiné(s) : 0 sans convention, 0 manquant(s), 0 modifié(s)." in (
-        checked.stdout
-    )
+    assert "4 fichiers examinés : 0 sans convention, 0 manquant, 0 modifié." in (checked.stdout)
 
     assert bucket_keys(s3_storage) == sorted(
         f"conventions/{draft.reference}.pdf" for draft in drafts

@@ -2,6 +2,7 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
+from communes.french import counted, pluralize
 from communes.journal import export_lines
 
 
@@ -23,7 +24,8 @@ class Command(BaseCommand):
                 raise CommandError(message) from None
             except OSError as error:
                 raise CommandError(f"Impossible d'écrire {output} : {error.strerror}.") from None
-            self.stderr.write(f"{count} événement(s) exporté(s) dans {output}.")
+            exported = f"{counted(count, 'événement')} exporté{pluralize(count)}"
+            self.stderr.write(f"{exported} dans {output}.")
 
     def write(self, file):
         count = 0

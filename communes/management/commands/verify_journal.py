@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
+from communes.french import counted, pluralize
 from communes.journal import verify
 
 
@@ -11,6 +12,7 @@ class Command(BaseCommand):
         if breaks:
             lines = [f"Journal altéré : première ligne rompue, {breaks[0]}."]
             lines += [f"  – {found}" for found in breaks]
-            lines.append(f"{count} ligne(s) lue(s).")
+            lines.append(f"{counted(count, 'ligne')} lue{pluralize(count)}.")
             raise CommandError("\n".join(lines))
-        self.stdout.write(f"Journal intègre : {count} ligne(s) vérifiée(s), chaîne complète.")
+        checked = f"{counted(count, 'ligne')} vérifiée{pluralize(count)}"
+        self.stdout.write(f"Journal intègre : {checked}, chaîne complète.")

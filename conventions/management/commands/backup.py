@@ -3,6 +3,7 @@ import time
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
+from communes.french import counted
 from conventions.backups import backup
 
 
@@ -23,6 +24,7 @@ class Command(BaseCommand):
             raise CommandError(" ".join(error.messages)) from error
         size = manifest["database"]["size"] + sum(entry["size"] for entry in manifest["files"])
         self.stdout.write(
-            f"Sauvegarde écrite dans {directory} : la base et {len(manifest['files'])} "
-            f"fichier(s), {size / 1e6:.1f} Mo, en {time.monotonic() - started:.1f} s."
+            f"Sauvegarde écrite dans {directory} : la base et "
+            f"{counted(len(manifest['files']), 'fichier')}, {size / 1e6:.1f} Mo, "
+            f"en {time.monotonic() - started:.1f} s."
         )

@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
+from communes.french import counted, pluralize
 from conventions.batch import issue_many
 from conventions.enums import ConventionStatus
 from conventions.issuing import finish_renames
@@ -54,11 +55,15 @@ class Command(BaseCommand):
                 else:
                     issued += 1
         self.finish_renames(conventions)
-        self.stdout.write(f"{issued} convention(s) émise(s) sur {len(pks)}.")
+        done = f"{counted(issued, 'convention')} émise{pluralize(issued)}"
+        self.stdout.write(f"{done} sur {len(pks)}.")
         for reference, error in failures:
             self.stderr.write(f"Non émise — {reference} : {error}")
         if failures:
-            raise CommandError(f"{len(failures)} convention(s) non émise(s) : voir ci-dessus.")
+            count = len(failures)
+            raise CommandError(
+                f"{counted(count, 'convention')} non émise{pluralize(count)} : voir ci-dessus."
+            )
 
     def finish_renames(self, conventions):
         try:
@@ -70,6 +75,8 @@ class Command(BaseCommand):
             )
             return
         if renamed:
+            name = "leur nom définitif" if renamed >= 2 else "son nom définitif"
             self.stdout.write(
-                f"{renamed} PDF d'une émission interrompue renommé(s) sous leur nom définitif."
+                f"{renamed} PDF d'une émission interrompue renommé{pluralize(renamed)} "
+                f"sous {name}."
             )

@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
+from communes.french import counted
 from conventions.backups import restore
 
 
@@ -25,6 +26,6 @@ class Command(BaseCommand):
             raise CommandError(" ".join(error.messages)) from error
         self.stdout.write(
             f"Sauvegarde du {manifest['created_at']} restaurée : la base et "
-            f"{len(manifest['files'])} fichier(s), en {time.monotonic() - started:.1f} s."
+            f"{counted(len(manifest['files']), 'fichier')}, en {time.monotonic() - started:.1f} s."
         )
         call_command("verify_documents", stdout=self.stdout, stderr=self.stderr)

@@ -1,6 +1,7 @@
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError
 
+from communes.french import counted, pluralize
 from conventions.reminders import send_reminders
 
 # Beyond this, a list is cut: the count says how many were left out.
@@ -31,19 +32,21 @@ class Command(BaseCommand):
             report = send_reminders(dry_run=dry_run)
         except ImproperlyConfigured as error:
             raise CommandError(str(error)) from None
-        verb = "à envoyer" if dry_run else "envoyé(s)"
+        each = "à envoyer" if dry_run else "envoyée"
         for due, recipients in report.sent[:MAX_LISTED]:
-            self.stdout.write(f"Relance {verb} — {describe(due)} : {', '.join(recipients)}")
+            self.stdout.write(f"Relance {each} — {describe(due)} : {', '.join(recipients)}")
         self.list_more(self.stdout, len(report.sent))
+        sent = len(report.sent)
         self.stdout.write(
-            f"{len(report.sent)} e-mail(s) de relance {verb} pour "
-            f"{report.reminded_conventions} convention(s)"
+            f"{counted(sent, 'e-mail')} de relance "
+            + ("à envoyer" if dry_run else f"envoyé{pluralize(sent)}")
+            + f" pour {counted(report.reminded_conventions, 'convention')}"
             + (" (simulation : rien n'a été envoyé ni enregistré)." if dry_run else ".")
         )
-        if report.already_today:
+        if count := len(report.already_today):
             self.stdout.write(
-                f"{len(report.already_today)} collectivité(s) déjà relancée(s) aujourd'hui : "
-                "rien de plus avant demain."
+                f"{counted(count, 'collectivité')} déjà relancée{pluralize(count)} "
+                "aujourd'hui : rien de plus avant demain."
             )
         for due in report.without_email[:MAX_LISTED]:
             self.stderr.write(
@@ -54,12 +57,13 @@ class Command(BaseCommand):
         for due, error in report.failed[:MAX_LISTED]:
             self.stderr.write(f"Échec de l'envoi — {describe(due)} : {error}")
         self.list_more(self.stderr, len(report.failed))
-        if report.failed:
+        if count := len(report.failed):
             raise CommandError(
-                f"{len(report.failed)} relance(s) non envoyée(s) (serveur de messagerie) : "
-                "rien n'a été enregistré pour elles, relancez la commande plus tard."
+                f"{counted(count, 'relance')} non envoyée{pluralize(count)} (serveur de "
+                f"messagerie) : rien n'a été enregistré pour elle{pluralize(count)}, relancez "
+                "la commande plus tard."
             )
 
     def list_more(self, stream, total):
         if total > MAX_LISTED:
-            stream.write(f"… et {total - MAX_LISTED} autre(s).")
+            stream.write(f"… et {counted(total - MAX_LISTED, 'autre')}.")

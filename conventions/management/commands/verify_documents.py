@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
+from communes.french import counted, pluralize
 from conventions.stored_documents import audit, finish_interrupted
 
 SHOWN = 100
@@ -44,11 +45,16 @@ class Command(BaseCommand):
         for line in lines[:SHOWN]:
             self.stderr.write(line)
         if len(lines) > SHOWN:
-            self.stderr.write(f"… et {len(lines) - SHOWN} autre(s) anomalie(s).")
+            more = counted(len(lines) - SHOWN, "autre anomalie", "autres anomalies")
+            self.stderr.write(f"… et {more}.")
+        missing, tampered = len(result.missing), len(result.tampered)
         self.stdout.write(
-            f"{result.checked} fichier(s) examiné(s) : {len(result.stray)} sans convention, "
-            f"{len(result.missing)} manquant(s), {len(result.tampered)} modifié(s)."
+            f"{counted(result.checked, 'fichier')} examiné{pluralize(result.checked)} : "
+            f"{len(result.stray)} sans convention, {missing} manquant{pluralize(missing)}, "
+            f"{tampered} modifié{pluralize(tampered)}."
         )
         if lines or (result.interrupted and not repair):
             total = len(lines) + (0 if repair else len(result.interrupted))
-            raise CommandError(f"{total} anomalie(s) dans les documents : voir ci-dessus.")
+            raise CommandError(
+                f"{counted(total, 'anomalie')} dans les documents : voir ci-dessus."
+            )
