@@ -2,10 +2,12 @@
 clean(), the database refuses the second. The second gets clean()'s French error on the form,
 nothing of his is saved, and no 500."""
 
+import threading
 from contextlib import contextmanager
 from unittest import mock
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 
 from conventions.models import Convention
@@ -27,8 +29,24 @@ def staff(client):
     return client
 
 
+def in_another_connection(**convention):
+    # Another staff member's request: its own connection, committed before ours saves.
+    made = []
+
+    def save():
+        try:
+            made.append(ConventionFactory(**convention))
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=save)
+    thread.start()
+    thread.join()
+    return made[0]
+
+
 @contextmanager
-def saved_by_someone_else_meanwhile(**convention):
+def saved_by_someone_else_meanwhile(committed=False, **convention):
     # The race made deterministic: the other convention reaches the database once this
     # form's checks (clean(), then validate_unique()) have passed, before its save.
     validate_unique = Convention.validate_unique
@@ -37,7 +55,8 @@ def saved_by_someone_else_meanwhile(**convention):
     def validate_then_lose_the_race(self, *args, **kwargs):
         validate_unique(self, *args, **kwargs)
         if not others:
-            others.append(ConventionFactory(**convention))
+            make = in_another_connection if committed else ConventionFactory
+            others.append(make(**convention))
 
     with mock.patch.object(Convention, "validate_unique", validate_then_lose_the_race):
         yield others
@@ -90,6 +109,35 @@ def test_the_change_page_shows_the_french_error(staff):
     )
     convention.refresh_from_db()
     assert convention.commune_id != free_commune.pk
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="a second connection writing meanwhile: SQLite's shared in-memory test database "
+    "locks the table",
+)
+@pytest.mark.django_db(transaction=True)
+def test_a_convention_committed_meanwhile_in_another_connection(staff):
+    # As in production: the other convention stays, and the error shows once, though the
+    # form's second validation finds it too.
+    collectivite = CollectiviteFactory()
+    commune = CommuneFactory()
+    collectivite.communes.add(commune)
+    school_year = SchoolYearFactory()
+    form = add_form(
+        ConventionFactory.build(collectivite=collectivite, commune=commune),
+        school_year=school_year.pk,
+    )
+
+    with saved_by_someone_else_meanwhile(
+        committed=True, collectivite=collectivite, commune=commune, school_year=school_year
+    ) as others:
+        response = staff.post(reverse("admin:conventions_convention_add"), form)
+
+    assert response.status_code == 200
+    [error] = commune_errors(response)
+    assert f"({others[0].reference}, brouillon)" in error
+    assert list(Convention.objects.all()) == others
 
 
 def test_without_a_race_the_same_form_saves(staff):
