@@ -31,6 +31,9 @@ DEBUG = env("DEBUG")
 SECRET_KEY = env("SECRET_KEY", default="") or DEFAULT_SECRET_KEY
 ALLOWED_HOSTS = env("ALLOWED_HOSTS")
 CSRF_TRUSTED_ORIGINS = env("CSRF_TRUSTED_ORIGINS")
+# An expired form inside the admin is explained in the admin's layout (entconv/urls.py's
+# handler403 does the same for refusals).
+CSRF_FAILURE_VIEW = "entconv.error_views.csrf_failure"
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -3,7 +3,7 @@ French and still a 403; outside the admin, the public site's page."""
 
 import pytest
 from django.core.exceptions import PermissionDenied
-from django.test import RequestFactory
+from django.test import Client, RequestFactory
 from django.urls import reverse
 
 from entconv.error_views import permission_denied
@@ -51,3 +51,27 @@ def test_outside_the_admin_the_public_page_stays():
     page = response.content.decode()
     assert "fr-btn" in page
     assert 'id="site-name"' not in page
+
+
+def test_an_expired_admin_form_keeps_the_admin_layout():
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(make_user("gestion"))
+    convention = ConventionFactory()
+    url = reverse("admin:conventions_convention_change", args=[convention.pk])
+
+    response = client.post(url, {"document_date": "01/06/2026"})  # no CSRF token
+
+    assert response.status_code == 403
+    assert response.templates[0].name == "admin/403_csrf.html"
+    page = response.content.decode()
+    assert "<title>Le formulaire a expiré | ENT-École — conventions</title>" in page
+    assert '<div id="site-name">' in page
+    assert "Votre envoi n'a pas été pris en compte : rien n'a été enregistré." in page
+    assert f'<a href="{reverse("admin:index")}">Retour à l\'administration</a>' in page
+
+
+def test_an_expired_public_form_keeps_the_public_page():
+    client = Client(enforce_csrf_checks=True)
+    response = client.post(reverse("conventions:report_error"), {})
+    assert response.status_code == 403
+    assert response.templates[0].name == "403_csrf.html"

@@ -127,3 +127,25 @@ def test_an_action_refused_meanwhile_answers_in_the_admin(page, live_server, age
     screenshot("action-refusee")
     page.locator("ol.breadcrumbs").get_by_role("link", name="Accueil").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Gestion des conventions ENT-École")
+
+
+def test_an_admin_form_left_open_too_long_answers_in_the_admin(
+    page, live_server, agent, screenshot
+):
+    log_in(page, live_server, agent)
+    open_convention(page, "Rodez (12202)")
+    # The form stayed open while the browser lost its CSRF cookie; the session is still on.
+    page.context.clear_cookies(name="csrftoken")
+    page.get_by_role("button", name="Enregistrer", exact=True).click()
+
+    expect(page).to_have_title("Le formulaire a expiré | ENT-École — conventions")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Le formulaire a expiré")
+    expect(page.locator("#content-main")).to_contain_text(
+        "Votre envoi n'a pas été pris en compte : rien n'a été enregistré."
+    )
+    expect(page.locator("#site-name")).to_have_text("ENT-École — conventions")
+    expect(page.locator("ol.breadcrumbs li")).to_have_text(["Accueil", "Le formulaire a expiré"])
+    expect(page.locator(".fr-header")).to_have_count(0)
+    screenshot("formulaire-expire")
+    page.get_by_role("link", name="Retour à l'administration").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Gestion des conventions ENT-École")
