@@ -35,17 +35,29 @@ TASK_BUDGET = timedelta(seconds=2)
 # How long a task waits before looking again when the last conventions are all held by
 # other workers (one of them may die: its convention comes back).
 RECHECK = timedelta(seconds=1)
-# Drafts looked at by each take. The batch's thousands of ids in one IN list cost about
+# Drafts looked at by each take: the batch's thousands of ids in one IN list cost about
 # 25 ms of the worker's processor, and as much of PostgreSQL's, for each convention
-# (2,400 ids, bench/issuing_queue.py): they are read once per task, then taken a few at a time.
+# (2,400 ids, bench/issuing_queue.py). The remaining ones are read once per task, without
+# that list, then taken a few at a time.
 WINDOW = 32
 
 
-def _remaining(batch):
-    failed = [failure["id"] for failure in batch.failures if "id" in failure]
-    return Convention.objects.filter(
-        pk__in=batch.convention_ids, status=ConventionStatus.BROUILLON
-    ).exclude(pk__in=failed)
+def remaining_ids(batch):
+    """The batch's drafts still to issue (not failed), in issuing order.
+
+    Read as the year's (and académie's) drafts, kept when they belong to the batch: a batch
+    is made of one year's conventions (and one académie's, since batches carry it).
+    """
+    wanted = set(batch.convention_ids).difference(
+        failure["id"] for failure in batch.failures if "id" in failure
+    )
+    drafts = Convention.objects.filter(
+        school_year=batch.school_year_id, status=ConventionStatus.BROUILLON
+    )
+    if batch.academie_id is not None:
+        drafts = drafts.filter(academie=batch.academie_id)
+    ordered = drafts.order_by("academie__code", "commune__insee_code", "pk")
+    return deque(pk for pk in ordered.values_list("pk", flat=True) if pk in wanted)
 
 
 def start(batch):
@@ -53,18 +65,9 @@ def start(batch):
         batch = IssuingBatch.objects.select_for_update().get(pk=batch.pk)
         if batch.started_at is None:
             batch.started_at = timezone.now()
-            batch.total = _remaining(batch).count()
+            batch.total = len(remaining_ids(batch))
             batch.save(update_fields=["started_at", "total"])
     return batch
-
-
-def remaining_ids(batch):
-    """The batch's drafts still to issue, in issuing order: read once per task."""
-    return deque(
-        _remaining(batch)
-        .order_by("academie__code", "commune__insee_code", "pk")
-        .values_list("pk", flat=True)
-    )
 
 
 def _take(batch, candidates):
@@ -121,7 +124,7 @@ def work(batch, successor_id):
             break
     else:
         return
-    if _remaining(batch).exists():
+    if remaining_ids(batch):
         # Held by other workers: look again shortly, in case one of them dies.
         DBTaskResult.objects.filter(id=successor_id, status=TaskResultStatus.READY).update(
             run_after=timezone.now() + RECHECK
