@@ -7,7 +7,6 @@ import time
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
 from django.db import transaction
 
 from communes import journal
@@ -15,7 +14,13 @@ from communes.history import bulk_create_audited
 from conventions.enums import ConventionStatus
 from conventions.models import SNAPSHOT_FIELDS, Convention, Enrollment
 from conventions.pdf import ConventionDocument
-from conventions.private_storage import STORAGE_ERRORS, move, storage_errors, stored_names
+from conventions.private_storage import (
+    STORAGE_ERRORS,
+    move,
+    storage_errors,
+    stored_names,
+    write,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -54,11 +59,6 @@ def issue(convention, *, rename_on_commit=False):
             final = convention.pdf.field.generate_filename(
                 convention, f"{convention.reference}.pdf"
             )
-            # What a process killed while issuing this draft left behind: nobody else writes
-            # these names while we hold the row's lock and it is still a draft.
-            with storage_errors(convention.reference):
-                storage.delete(f"{final}{PENDING_SUFFIX}")
-                storage.delete(final)
             document = ConventionDocument.for_draft(convention)
             pdf = document.render(draft=False)
             convention.issued_rate = document.rate
@@ -73,13 +73,17 @@ def issue(convention, *, rename_on_commit=False):
             # a pending name until the row is committed, so that a crash before the commit
             # leaves no file under the final name (which the next run would have to avoid).
             # A storage that cannot be written fails this convention with a French error,
-            # before anything is committed: it stays a draft.
+            # before anything is committed: it stays a draft. What a process killed while
+            # issuing this draft left under these names is replaced: nobody else writes them
+            # while we hold the row's lock and it is still a draft.
             with storage_errors(convention.reference):
-                pending = storage.save(f"{final}{PENDING_SUFFIX}", ContentFile(pdf))
+                pending = write(storage, f"{final}{PENDING_SUFFIX}", pdf, "application/pdf")
             _freeze_for_tests(convention)
             convention.pdf.name = final
-            convention.save(update_fields=[*SNAPSHOT_FIELDS])
-            convention.transition_to(ConventionStatus.EMISE)
+            # One UPDATE (and one history version) for the frozen figures and the status.
+            convention.transition_to(
+                ConventionStatus.EMISE, locked=True, also_save=SNAPSHOT_FIELDS
+            )
             journal.record(
                 journal.JournalEvent.CONVENTION_ISSUED,
                 obj=convention,

@@ -81,6 +81,15 @@ def french_typography(html):
     return TEXT_NODE_RE.sub(fix, html)
 
 
+@lru_cache(maxsize=32)
+def checked_body(text):
+    """A template's text checked and compiled once per process, not once per document (a
+    campaign prints the same text thousands of times): (problems, compiled or None)."""
+    if problems := body_problems(text):
+        return tuple(problems), None
+    return (), BODY_ENGINE.from_string(text)
+
+
 @dataclass(frozen=True)
 class ConventionDocument:
     """Everything a convention prints, gathered once and checked to be complete."""
@@ -256,13 +265,13 @@ class ConventionDocument:
 
     def body_html(self):
         # A text saved before this check, or loaded from a fixture, never went through clean().
-        if problems := body_problems(self.template.body):
+        problems, body = checked_body(self.template.body)
+        if problems:
             raise ValidationError(
                 "Le modèle « %(template)s » ne peut pas être imprimé. %(refusal)s",
                 code="forbidden_html",
                 params={"template": self.template.name, "refusal": refusal(problems)},
             )
-        body = BODY_ENGINE.from_string(self.template.body)
         with translation.override("fr"):
             html = body.render(Context(self.context()))
         unknown = sorted(set(INVALID_RE.findall(html)))

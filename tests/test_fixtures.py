@@ -96,7 +96,7 @@ def test_each_academie_of_the_seeds_has_a_contact(seed_data):
         for academie in Academie.objects.all()
     }
     assert contacts == {
-        "16": ("31400 Toulouse", "ent-ecole@ac-toulouse.fr"),
+        "16": ("31077 Toulouse Cedex 4", "ent-ecole@ac-toulouse.fr"),
         "11": ("34064 Montpellier Cedex 2", "ent-ecole@ac-montpellier.fr"),
     }
     assert all(academie.contact_phone for academie in Academie.objects.all())

@@ -195,11 +195,12 @@ class Convention(models.Model):
     def __str__(self):
         return f"Convention {self.school_year} – {self.commune.name} ({self.collectivite})"
 
-    def save(self, *args, **kwargs):
+    def save(self, *args, frozen_checked=False, **kwargs):
         # Not business logic: a last barrier so that no code path (shell, script, a future
         # view) can rewrite what an issued document printed. Issuing itself writes these
-        # fields while the stored row is still a draft, which this lets through.
-        if changed := self.frozen_changes():
+        # fields while the stored row is still a draft, which this lets through (and says
+        # so with `frozen_checked`, holding the draft's lock: the row is not read again).
+        if not frozen_checked and (changed := self.frozen_changes()):
             raise frozen_error(changed)
         super().save(*args, **kwargs)
 
@@ -481,7 +482,13 @@ class Convention(models.Model):
             return False
         return status != ConventionStatus.ANNULEE or self.cancellation_error() is None
 
-    def transition_to(self, status, *, reason="", at=None):
+    def transition_to(self, status, *, reason="", at=None, locked=False, also_save=()):
+        """Move to `status`, locking the row, and journal it.
+
+        `locked`: the caller's transaction already holds this row's lock and read its status
+        (issuing does), so the row is not read again. `also_save`: other fields the caller
+        set, written by the same UPDATE (one history version rather than two).
+        """
         status = ConventionStatus(status)
         if status == ConventionStatus.ANNULEE and (error := self.cancellation_error()):
             raise error
@@ -498,9 +505,9 @@ class Convention(models.Model):
             raise ValidationError(
                 "Indiquez le motif de l'annulation.", code="missing_cancel_reason"
             )
-        with transaction.atomic():
+        with transaction.atomic(savepoint=not locked):
             # Lock the row so that two agents cannot move the same convention at once.
-            current = Convention.objects.select_for_update().get(pk=self.pk)
+            current = self if locked else Convention.objects.select_for_update().get(pk=self.pk)
             if current.status != self.status:
                 raise ValidationError(
                     "La convention a changé de statut entre-temps (« %(current)s ») ; "
@@ -514,7 +521,7 @@ class Convention(models.Model):
             previous = ConventionStatus(self.status)
             self.status = status
             setattr(self, STATUS_DATE_FIELDS[status], at or timezone.now())
-            fields = ["status", STATUS_DATE_FIELDS[status]]
+            fields = [*also_save, "status", STATUS_DATE_FIELDS[status]]
             if status == ConventionStatus.ANNULEE:
                 self.cancel_reason = reason.strip()
                 fields.append("cancel_reason")
@@ -523,7 +530,11 @@ class Convention(models.Model):
                 for enrollment in enrollments:
                     enrollment.active = False
                 bulk_update_audited(Enrollment, enrollments, ["active"])
-            self.save(update_fields=fields)
+            # Under our lock, a draft's stored row has frozen nothing yet: not read again.
+            self.save(
+                update_fields=fields,
+                frozen_checked=locked and previous == ConventionStatus.BROUILLON,
+            )
             journal.record(
                 journal.JournalEvent.CONVENTION_CANCELLED
                 if status == ConventionStatus.ANNULEE

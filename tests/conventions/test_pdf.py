@@ -137,3 +137,23 @@ def test_pdf_streams_are_compressed_at_zlib_default_level_not_pydyf_level_9():
     assert zlib.compress(data) != zlib.compress(data, 9)
     compressor = pydyf.zlib.compressobj(level=9)
     assert compressor.compress(data) + compressor.flush() == zlib.compress(data)
+
+
+@pytest.mark.django_db
+def test_a_text_that_never_went_through_its_check_is_refused_each_time_until_fixed():
+    convention = complete_convention()
+    template = ConventionTemplate.objects.get(school_year=convention.school_year)
+    good = template.body
+    # Saved around clean(), as a fixture or an old row would be.
+    ConventionTemplate.objects.filter(pk=template.pk).update(
+        body=good + '<p><img src="file:///etc/passwd"></p>'
+    )
+
+    for _ in range(2):  # the check is kept per text: refused the second time too
+        with pytest.raises(ValidationError, match="ne peut pas être imprimé.*<img>"):
+            preview(convention)
+
+    ConventionTemplate.objects.filter(pk=template.pk).update(
+        body=good.replace("</p>", " !</p>", 1)
+    )
+    assert "!" in pdf_text(preview(convention))

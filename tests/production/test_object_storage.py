@@ -7,6 +7,7 @@ import zipfile
 
 import boto3
 import pytest
+from botocore.client import BaseClient
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.core.files.storage import storages
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -190,3 +191,30 @@ def test_storage_url_settings():
     for wrong in ("ftp://h/b", "s3://cle:secret@hote", "s3:///b"):
         with pytest.raises(ImproperlyConfigured, match="STORAGE_URL invalide"):
             object_storage.private_storage(wrong, None)
+
+
+def test_issuing_writes_once_and_renames_replacing_what_a_killed_process_left(
+    s3_storage, monkeypatch
+):
+    convention = complete_convention()
+    final = f"conventions/{convention.reference}.pdf"
+    # What a process killed while issuing this draft left: a pending object, and (with the
+    # former code) one under the final name.
+    s3_storage.save(f"{final}.part", io.BytesIO(b"%PDF- interrompu"))
+    s3_storage.save(final, io.BytesIO(b"%PDF- orphelin"))
+    operations = []
+    make_api_call = BaseClient._make_api_call
+
+    def spy(client, operation, params):
+        operations.append(operation)
+        return make_api_call(client, operation, params)
+
+    monkeypatch.setattr(BaseClient, "_make_api_call", spy)
+    issued = issue(convention)
+
+    # One upload under the pending name, then the rename: no existence check, no deletion
+    # beforehand (the upload and the copy replace what is there).
+    assert operations == ["PutObject", "CopyObject", "DeleteObject"]
+    assert bucket_keys(s3_storage) == [final]
+    assert hashlib.sha256(read(s3_storage, final)).hexdigest() == issued.pdf_sha256
+    assert s3_storage.bucket.Object(final).content_type == "application/pdf"
