@@ -150,7 +150,7 @@ def test_a_text_that_never_went_through_its_check_is_refused_each_time_until_fix
     )
 
     for _ in range(2):  # the check is kept per text: refused the second time too
-        with pytest.raises(ValidationError, match="ne peut pas être imprimé.*<img>"):
+        with pytest.raises(ValidationError, match=r"ne peut pas être imprimé.*<img>"):
             preview(convention)
 
     ConventionTemplate.objects.filter(pk=template.pk).update(
