@@ -22,6 +22,7 @@ from conventions.models import (
     Tariff,
     hash_access_token,
 )
+from entconv.compiled_queries import CompiledQuery
 from schools.enums import SchoolStatus
 from schools.models import School
 
@@ -62,13 +63,22 @@ def with_page_state(queryset):
     )
 
 
+def draft_by_token_hash(token_hash):
+    return with_page_state(
+        Convention.objects.filter(access_token_hash=token_hash, status=ConventionStatus.BROUILLON)
+        .select_related("collectivite", "commune__departement", "school_year", "academie")
+        .order_by()[:1]
+    )
+
+
+# Read at each view of the page: compiled once (entconv/compiled_queries.py).
+DRAFT_BY_TOKEN_HASH = CompiledQuery(draft_by_token_hash)
+
+
 def draft_for_token(token):
     """The draft a confirmation link opens (with_page_state), or None."""
-    return with_page_state(
-        Convention.objects.filter(
-            access_token_hash=hash_access_token(token), status=ConventionStatus.BROUILLON
-        ).select_related("collectivite", "commune__departement", "school_year", "academie")
-    ).first()
+    found = DRAFT_BY_TOKEN_HASH(hash_access_token(token))
+    return found[0] if found else None
 
 
 def send_for_confirmation(convention):
@@ -115,18 +125,30 @@ def send_for_confirmation(convention):
 def offered_schools(convention):
     """The open schools the mairie may tick: its commune's, and any the draft already enrolls,
     except those another live convention of the year enrolls."""
+    return schools_offered_for(convention.pk, convention.school_year_id, convention.commune_id)
+
+
+def schools_offered_for(convention_pk, school_year_pk, commune_pk):
     taken_elsewhere = Enrollment.objects.filter(
-        school=OuterRef("pk"), school_year=convention.school_year_id, active=True
-    ).exclude(convention=convention.pk)
-    enrolled = Enrollment.objects.filter(convention=convention.pk)
+        school=OuterRef("pk"), school_year=school_year_pk, active=True
+    ).exclude(convention=convention_pk)
+    enrolled = Enrollment.objects.filter(convention=convention_pk)
     return (
         School.objects.open()
-        .filter(Q(commune=convention.commune_id) | Q(pk__in=enrolled.values("school")))
+        .filter(Q(commune=commune_pk) | Q(pk__in=enrolled.values("school")))
         .exclude(Exists(taken_elsewhere))
         .annotate(in_draft=Exists(enrolled.filter(school=OuterRef("pk"))))
         .with_label_relations()
         .order_by("name")
     )
+
+
+OFFERED_SCHOOLS = CompiledQuery(schools_offered_for)
+
+
+def offered_school_list(convention):
+    """offered_schools(), read by SQL compiled once: for the page and each answer."""
+    return OFFERED_SCHOOLS(convention.pk, convention.school_year_id, convention.commune_id)
 
 
 def latest_confirmation(convention):
