@@ -211,12 +211,16 @@ def school_choice_error(convention, posted_ids, offered_ids):
 # Differences ------------------------------------------------------------------------------
 
 
+ENROLLMENTS = CompiledQuery(
+    lambda convention_pk: Enrollment.objects.filter(convention=convention_pk).select_related(
+        "school__commune__departement"
+    )
+)
+
+
 def differences(convention, *, schools, representative_name, representative_title, emails):
     """What an answer changes in the draft (and in its collectivité): {} when nothing."""
-    enrolled = {
-        enrollment.school
-        for enrollment in convention.enrollments.select_related("school__commune__departement")
-    }
+    enrolled = {enrollment.school for enrollment in ENROLLMENTS(convention.pk)}
     chosen = set(schools)
     changes = {}
     if added := sorted(chosen - enrolled, key=lambda s: s.name):
@@ -251,15 +255,30 @@ def pending_differences(confirmation):
 # Writing ----------------------------------------------------------------------------------
 
 
+LOCKED_DRAFT = CompiledQuery(
+    lambda convention_pk: (
+        Convention.objects.select_for_update(of=("self",))
+        .select_related("collectivite", "commune__departement", "school_year", "academie")
+        .filter(pk=convention_pk)
+    )
+)
+LATEST_CONFIRMATION_PK = CompiledQuery(
+    lambda convention_pk: (
+        SchoolConfirmation.objects.filter(convention=convention_pk)
+        .order_by("-confirmed_at", "-pk")
+        .values_list("pk", flat=True)[:1]
+    )
+)
+
+
 def locked_draft(convention_pk):
     # The row's lock orders two answers posted at once; the second then sees the first.
     # No with_page_state() here: a subquery of the locking statement reads the snapshot taken
     # before the lock was granted, and would miss the answer that the lock waited for.
-    convention = (
-        Convention.objects.select_for_update(of=("self",))
-        .select_related("collectivite", "commune__departement", "school_year", "academie")
-        .get(pk=convention_pk)
-    )
+    found = LOCKED_DRAFT(convention_pk)
+    if not found:
+        raise Convention.DoesNotExist("Convention matching query does not exist.")
+    convention = found[0]
     if convention.status != ConventionStatus.BROUILLON:
         raise not_a_draft_error(convention)
     return convention
@@ -281,18 +300,14 @@ def record_confirmation(
     not tick."""
     with transaction.atomic():
         convention = locked_draft(convention.pk)
-        latest = (
-            convention.confirmations.order_by("-confirmed_at", "-pk")
-            .values_list("pk", flat=True)
-            .first()
-        )
+        latest = next(iter(LATEST_CONFIRMATION_PK(convention.pk)), None)
         if (latest or 0) != (seen_confirmation_id or 0):
             raise ValidationError(
                 "Une autre réponse a été enregistrée pour cette convention pendant que vous "
                 "remplissiez la page : rechargez-la, vérifiez-la et confirmez de nouveau.",
                 code="stale_confirmation",
             )
-        offered = {school.pk: school for school in offered_schools(convention)}
+        offered = {school.pk: school for school in offered_school_list(convention)}
         if error := school_choice_error(convention, school_ids, offered):
             raise error
         schools = [offered[pk] for pk in school_ids]
