@@ -299,4 +299,7 @@ def main(args, portal):
     verdict = "atteint" if worst <= 100 and errors == 0 else "NON atteint"
     print(f"Objectif p95 ≤ 100 ms sans erreur : {verdict}")
     print()
-    portal.report("Pour comparer (hors objectif), même serveur :", compared)
+    print("Pour comparer (hors objectif), même serveur :")
+    print(f"{'':34} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'erreurs':>8}")
+    for name, (rate, p50, p95, errors) in compared.items():
+        print(f"{name:34} {rate:8.1f} {p50:8.1f} {p95:8.1f} {errors:8d}")
