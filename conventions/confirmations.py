@@ -56,9 +56,12 @@ def with_page_state(queryset):
         report_count=Subquery(reports.annotate(n=Count("pk")).values("n")),
         last_report_pk=Subquery(reports.annotate(last=Max("pk")).values("last")),
         tariff_rate=Subquery(
+            # One rate per year and académie: no ordering, whose joins PostgreSQL would plan.
             Tariff.objects.filter(
                 school_year=OuterRef("school_year"), academie=OuterRef("academie")
-            ).values("rate")[:1]
+            )
+            .order_by()
+            .values("rate")[:1]
         ),
     )
 
