@@ -4,9 +4,21 @@ Threaded workers keep HTTP connections alive and let a request waiting on Postgr
 file make room for another: measured by bench/portal.py, twice the requests per second of
 the default synchronous workers on the portal's pages. Each thread keeps its own database
 connection (CONN_MAX_AGE), so PostgreSQL needs workers × threads connections at most.
+
+Two threads, not four: once the pages are cheap in CPU, more threads on the 2-core machine
+mostly add GIL contention. bench/portal.py, 2 workers, 20 clients, December 2026, on a machine
+shared with other work (load average 3 to 8: the figures move by ±30 % from run to run):
+- `--confirmation --seconds 15`, GET req/s and p95, POST p95, two series:
+  4 threads 116/402/631 ms and 176/222/448 ms; 2 threads 157/290/564 ms and 169/148/510 ms;
+  1 thread 160/278/562 ms and 151/182/506 ms. The GET's p95 is better with 2 in both
+  series; the POST's is within the noise.
+- `--seconds 10`, the three portal pages, total req/s and worst p95, cached then uncached:
+  4 threads 236/188 ms and 99/459 ms; 2 threads 314/138 ms and 119/416 ms; 1 thread
+  316/195 ms and 79/609 ms (one thread lets a slow uncached page hold up the others).
+GUNICORN_THREADS overrides it.
 """
 
 import os
 
 worker_class = "gthread"
-threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+threads = int(os.environ.get("GUNICORN_THREADS", "2"))

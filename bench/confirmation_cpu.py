@@ -140,7 +140,10 @@ def run(count, token, CaptureQueriesContext, connection):
 
         profiler = cProfile.Profile()
         profiler.runcall(timed, 50, get if os.environ["BENCH_PROFILE"] == "get" else post)
-        pstats.Stats(profiler).sort_stats("cumulative").print_stats(45)
+        # BENCH_PROFILE_SORT=tottime for the functions' own time.
+        stats = pstats.Stats(profiler)
+        stats.sort_stats(os.environ.get("BENCH_PROFILE_SORT", "cumulative"))
+        stats.print_stats(int(os.environ.get("BENCH_PROFILE_LINES", "45")))
     get_cpu, get_wall = timed(count, get)
     # The POST's own version lookup is timed with it: measured apart and subtracted.
     post_cpu, post_wall = timed(count, post)

@@ -223,7 +223,7 @@ def load(env, token, args, workdir):
             str(Path(sys.executable).parent / "gunicorn"),
             "entconv.wsgi",
             "--workers",
-            "2",
+            str(args.workers),
             "--bind",
             f"127.0.0.1:{port}",
             "--log-level",
@@ -303,6 +303,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=30)
     parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument("--workers", type=int, default=2, help="workers de gunicorn")
     parser.add_argument(
         "--cached-only",
         action="store_true",
@@ -340,7 +341,8 @@ def main():
     for label, run_env in runs:
         rows, tool = load(run_env, token, args, workdir)
         worst, errors = report(
-            f"gunicorn 2 workers, PostgreSQL, {args.clients} clients pendant {args.seconds} s "
+            f"gunicorn {args.workers} workers, PostgreSQL, {args.clients} clients pendant "
+            f"{args.seconds} s "
             f"({tool}), {label}",
             rows,
         )

@@ -209,7 +209,7 @@ def school_state(school):
 
 def confirmation_page(request, convention, *, just_confirmed, just_reported):
     """The unbound page, rendered once per state of everything it shows (portal_cache)."""
-    offered = list(confirmations.offered_schools(convention))
+    offered = confirmations.offered_school_list(convention)
     # Ticked on arrival: the latest answer's schools (an answer never changes, its id is
     # enough), else the draft's (in the offered rows), else last year's, read only then.
     last_year = None

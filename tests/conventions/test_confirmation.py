@@ -264,3 +264,19 @@ def test_a_school_with_a_large_id_is_posted_as_a_plain_number(client, ceret):
     response = client.post(confirm_url(token), answer(convention, ecoles=["12345"]))
     assert response.status_code == 302
     assert list(SchoolConfirmation.objects.get().schools.all()) == [big]
+
+
+def test_the_offered_schools_are_the_communes_and_those_the_draft_enrolls(client, ceret):
+    convention, token = ceret
+    own = SchoolFactory(commune=convention.commune, name="Ecole des Aspres")
+    elsewhere = SchoolFactory(name="Ecole du Conflent")
+    enrolled_elsewhere = SchoolFactory(name="Ecole du Vallespir")
+    convention.enrollments.create(school=enrolled_elsewhere, school_year=convention.school_year)
+    html = client.get(confirm_url(token)).content.decode()
+    offered = set(map(int, re.findall(r'name="ecoles" value="(\d+)"', html)))
+    assert offered == {
+        *convention.enrollments.values_list("school", flat=True),
+        own.pk,
+    }
+    assert enrolled_elsewhere.pk in offered
+    assert elsewhere.pk not in offered
