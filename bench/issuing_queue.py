@@ -111,6 +111,21 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def postgres_cpu_seconds():
+    # Every PostgreSQL process of the machine (server and backends): the workers' backends
+    # live as long as their connections, so the difference over the run is theirs.
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        if "(postgres)" in text:
+            fields = text.rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
 def issue_batch(year, pks, processes):
     from conventions.models import IssuingBatch
     from conventions.tasks import issue_in_background
@@ -127,7 +142,7 @@ def issue_batch(year, pks, processes):
     return time.perf_counter() - start
 
 
-def run(count, workers, endpoint):
+def run(count, workers, endpoint, s3_pid):
     from django.db import connections
 
     connections.close_all()
@@ -160,10 +175,13 @@ def run(count, workers, endpoint):
     # Workers are services, up and warm before a campaign is issued: not timed.
     issue_batch(year, pks[:warm_up], processes)
     cpu_before = sum(cpu_seconds(process.pid) for process in processes)
+    s3_before, pg_before = cpu_seconds(s3_pid), postgres_cpu_seconds()
     load_before = Path("/proc/loadavg").read_text().strip()
     seconds = issue_batch(year, pks[warm_up:], processes)
     load_after = Path("/proc/loadavg").read_text().strip()
     cpu = sum(cpu_seconds(process.pid) for process in processes) - cpu_before
+    s3_cpu = cpu_seconds(s3_pid) - s3_before
+    pg_cpu = postgres_cpu_seconds() - pg_before
     for process in processes:
         process.send_signal(signal.SIGTERM)
     for process in processes:
@@ -177,6 +195,14 @@ def run(count, workers, endpoint):
         f"{workers} db_worker : {count} conventions en {seconds:.1f} s "
         f"({count / seconds:.2f} conv./s ; {cpu / count:.2f} s de processeur des workers par "
         f"convention) ; charge avant {load_before} ; après {load_after}",
+        flush=True,
+    )
+    print(
+        f"  processeur par convention : workers {cpu / count * 1000:.0f} ms, serveur S3 "
+        f"{s3_cpu / count * 1000:.0f} ms, PostgreSQL {pg_cpu / count * 1000:.0f} ms ; "
+        f"ensemble {(cpu + s3_cpu + pg_cpu) / count * 1000:.0f} ms pour "
+        f"{os.cpu_count() * seconds / count * 1000:.0f} ms de la machine "
+        f"({os.cpu_count()} processeurs × durée)",
         flush=True,
     )
     return seconds
@@ -198,8 +224,8 @@ def main():
     print(f"machine : {os.cpu_count()} processeurs ; base : {DATABASE_URL}", flush=True)
     server, endpoint = start_s3()
     try:
-        one = None if args.two_only else run(args.conventions, 1, endpoint)
-        two = run(args.conventions, 2, endpoint)
+        one = None if args.two_only else run(args.conventions, 1, endpoint, server.pid)
+        two = run(args.conventions, 2, endpoint, server.pid)
     finally:
         server.terminate()
         server.wait(timeout=30)
