@@ -92,11 +92,9 @@ def _take(batch, candidates):
     return None
 
 
-def issue_next(batch, candidates=None):
-    """Issue the next free draft of the batch (among `candidates`, from remaining_ids, when
-    given); return False when none was free."""
-    if candidates is None:
-        candidates = remaining_ids(batch)
+def issue_next(batch, candidates):
+    """Issue the next free draft among `candidates` (from remaining_ids, consumed as it goes);
+    return False when none was free."""
     with transaction.atomic():
         pk = _take(batch, candidates)
         if pk is None:
