@@ -193,21 +193,32 @@ def comparison(port, tokens, args, workdir, portal):
         conn.request("GET", f"/convention/{token}/confirmation/")
         conn.getresponse().read()
         conn.close()
+    latencies, errors = run_clients(
+        [
+            lambda *run, page=f"/convention/{token}/confirmation/": paced_client(
+                port, page, *run, 1.0
+            )
+            for token in tokens[: args.clients]
+        ],
+        args.seconds,
+    )
+    rows["GET, pause ~1 s par client"] = row(latencies, errors, args.seconds, portal)
+    return rows
+
+
+def run_clients(clients, seconds):
+    """Run each client (called with deadline, latencies, errors) in its own thread for
+    `seconds`; return the latencies and errors they recorded."""
     latencies, errors = [], []
-    deadline = time.monotonic() + args.seconds
+    deadline = time.monotonic() + seconds
     threads = [
-        threading.Thread(
-            target=paced_client,
-            args=(port, f"/convention/{token}/confirmation/", deadline, latencies, errors, 1.0),
-        )
-        for token in tokens[: args.clients]
+        threading.Thread(target=client, args=(deadline, latencies, errors)) for client in clients
     ]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    rows["GET, pause ~1 s par client"] = row(latencies, errors, args.seconds, portal)
-    return rows
+    return latencies, errors
 
 
 def run(env, tokens, args, workdir, portal):
@@ -269,16 +280,13 @@ def run(env, tokens, args, workdir, portal):
                 len(errors),
             )
 
-        latencies, errors = [], []
-        deadline = time.monotonic() + args.seconds
-        threads = [
-            threading.Thread(target=post_client, args=(port, token, deadline, latencies, errors))
-            for token in tokens[: args.clients]
-        ]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        latencies, errors = run_clients(
+            [
+                lambda *run, token=token: post_client(port, token, *run)
+                for token in tokens[: args.clients]
+            ],
+            args.seconds,
+        )
         rows["confirmation POST"] = row(latencies, errors, args.seconds, portal)
         compared = comparison(port, tokens, args, workdir, portal)
     finally:
