@@ -12,9 +12,16 @@ the SQL must be the same, and every parameter that differs must be one of the st
 passed unchanged. A queryset whose SQL depends on the values (None, a list, a value the
 lookup transforms) is refused when it is first compiled, and a None value runs through the
 ORM as usual.
+
+On PostgreSQL the SQL then runs as a prepared statement, bound by the server: parsed and
+planned once per connection (CONN_MAX_AGE keeps it), where planning the page's draft query
+alone took 0.75 ms of PostgreSQL's processor for 0.14 ms of execution. Django leaves
+prepared statements off (connection poolers in transaction mode cannot keep them); only
+these queries use them, and entconv's deployment has no such pooler (README, Production).
 """
 
 import copy
+from contextlib import contextmanager, nullcontext
 
 from django.db import connections
 
@@ -57,7 +64,8 @@ class CompiledQuery:
         bound.as_sql = lambda *args, **kwargs: (sql, params)
         # The query's clone (which Django's iterable compiles) answers with that compiler.
         run.query.get_compiler = lambda *args, **kwargs: bound
-        return list(run)
+        with prepared(bound.connection):
+            return list(run)
 
     def compile(self, values):
         first, second = (
@@ -90,3 +98,28 @@ class CompiledQuery:
         if missing:
             raise ValueError(f"CompiledQuery: values {sorted(missing)} are not in the SQL")
         return first, compiler, sql, tuple(slots), tuple(params)
+
+
+@contextmanager
+def _prepared_cursors(connection):
+    from django.db.backends.postgresql.base import ServerBindingCursor
+
+    class PreparedCursor(ServerBindingCursor):
+        def execute(self, query, params=None, *, prepare=None, binary=None):
+            return super().execute(query, params, prepare=True, binary=binary)
+
+    connection.ensure_connection()
+    raw = connection.connection
+    # Each thread has its own connection: its settings are changed for this call only.
+    # psycopg prepares nothing while the threshold is None (Django's setting).
+    factory, threshold = raw.cursor_factory, raw.prepare_threshold
+    raw.cursor_factory, raw.prepare_threshold = PreparedCursor, 0
+    try:
+        yield
+    finally:
+        raw.cursor_factory, raw.prepare_threshold = factory, threshold
+
+
+def prepared(connection):
+    """Within it, the connection's queries run as prepared statements (PostgreSQL only)."""
+    return _prepared_cursors(connection) if connection.vendor == "postgresql" else nullcontext()

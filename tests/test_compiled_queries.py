@@ -96,3 +96,28 @@ def test_a_queryset_whose_sql_depends_on_the_values_is_refused(build):
 def test_values_other_than_int_and_str_are_refused():
     with pytest.raises(TypeError):
         CompiledQuery(lambda pks: School.objects.filter(pk__in=pks))([1, 2])
+
+
+def prepared_statements(connection):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        return [row[0] for row in cursor.fetchall()]
+
+
+def test_postgresql_plans_it_once_per_connection():
+    """On PostgreSQL the compiled SQL runs as a prepared statement (parsed and planned once
+    per connection); the ORM's other queries are left as they were."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("prepared statements: PostgreSQL only")
+    ceret = CommuneFactory()
+    school = SchoolFactory(commune=ceret, name="Ecole du Tech")
+    compiled = CompiledQuery(schools_of)
+    for _ in range(2):
+        assert rows(compiled(ceret.pk, "X")) == rows(schools_of(ceret.pk, "X"))
+    statements = prepared_statements(connection)
+    assert len([s for s in statements if '"schools_school"' in s]) == 1, statements
+    # An ORM query after it is not prepared: the connection's cursors are as before.
+    assert list(School.objects.filter(uai=school.uai)) == [school]
+    assert prepared_statements(connection) == statements
