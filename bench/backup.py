@@ -126,7 +126,7 @@ def main():
 
     # Everything lost: an empty database, an empty storage.
     connection.close()
-    recreate_database()
+    recreate_database(DATABASE_URL)
     shutil.rmtree(WORKDIR / "private")
     start = time.perf_counter()
     call_command("restore", str(archive), stdout=sys.stdout)

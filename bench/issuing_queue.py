@@ -112,8 +112,10 @@ def cpu_seconds(pid):
 
 
 def postgres_cpu_seconds():
-    # Every PostgreSQL process of the machine (server and backends): the workers' backends
-    # live as long as their connections, so the difference over the run is theirs.
+    # Every PostgreSQL process of the machine (server and backends), plus what the server
+    # has reaped: a worker closes its connection after each task (CONN_MAX_AGE), so most
+    # backends end during the run, and their time then shows only in the server's
+    # children's time (cutime, cstime).
     total = 0.0
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
@@ -122,7 +124,10 @@ def postgres_cpu_seconds():
             continue
         if "(postgres)" in text:
             fields = text.rsplit(")", 1)[1].split()
-            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+            ticks = int(fields[11]) + int(fields[12])
+            if fields[1] == "1" or "(postgres)" not in Path(f"/proc/{fields[1]}/stat").read_text():
+                ticks += int(fields[13]) + int(fields[14])
+            total += ticks / os.sysconf("SC_CLK_TCK")
     return total
 
 
