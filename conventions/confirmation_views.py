@@ -19,6 +19,7 @@ from conventions.models import Convention, hash_access_token
 from conventions.portal_cache import convention_state, render_page_of_state
 from conventions.ratelimit import client_ip, limit_per_ip
 from conventions.views import link_unavailable
+from entconv import plain_widgets
 from schools.models import School
 
 TEMPLATE = "conventions/portal/confirmation.html"
@@ -33,24 +34,27 @@ class ConfirmationForm(forms.Form):
         label="Nom du représentant de la collectivité",
         max_length=150,
         help_text="tel qu'il sera imprimé sur la convention : « Michel COSTE »",
+        widget=plain_widgets.TextInput,
     )
     representative_title = forms.CharField(
         label="Qualité du représentant",
         max_length=150,
         help_text="« MAIRE », « Président »",
+        widget=plain_widgets.TextInput,
     )
     emails = forms.CharField(
         label="Adresses e-mail de contact de la collectivité",
         validators=[validate_email_list],
-        widget=forms.Textarea(attrs={"rows": 2}),
+        widget=plain_widgets.Textarea(attrs={"rows": 2}),
         help_text="une ou plusieurs adresses, séparées par des virgules",
     )
     confirmed_by = forms.CharField(
         label="Votre nom",
         max_length=150,
         help_text="la personne qui confirme pour la collectivité",
+        widget=plain_widgets.TextInput,
     )
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
+    version = forms.IntegerField(widget=plain_widgets.HiddenInput, required=False, min_value=0)
 
     def __init__(self, *args, offered, convention, **kwargs):
         super().__init__(*args, **kwargs)
@@ -75,7 +79,7 @@ class MissingSchoolForm(forms.Form):
     text = forms.CharField(
         label="L'école que vous ne trouvez pas",
         max_length=REPORT_MAX_LENGTH,
-        widget=forms.Textarea(attrs={"rows": 3}),
+        widget=plain_widgets.Textarea(attrs={"rows": 3}),
         help_text="son nom, son adresse et, si vous le connaissez, son code UAI",
     )
 
