@@ -105,7 +105,12 @@ def page_context(convention, form, report_form, *, offered, latest, **extra):
         "form": form,
         "report_form": report_form,
         "latest": latest,
-        "reports": convention.missing_school_reports.all()[:20],
+        # Counted with the draft (with_page_state, None when there is none): not read then.
+        "reports": (
+            []
+            if hasattr(convention, "report_count") and not convention.report_count
+            else convention.missing_school_reports.all()[:20]
+        ),
         "staff_notified": bool(settings.STAFF_NOTIFICATION_EMAILS),
         **extra,
     }

@@ -159,11 +159,26 @@ def offered_school_list(convention):
     return OFFERED_SCHOOLS(convention.pk, convention.school_year_id, convention.commune_id)
 
 
+CONFIRMATION = CompiledQuery(lambda pk: SchoolConfirmation.objects.filter(pk=pk))
+CONFIRMATION_SCHOOL_IDS = CompiledQuery(
+    lambda pk: SchoolConfirmation.schools.through.objects.filter(
+        schoolconfirmation=pk
+    ).values_list("school", flat=True)
+)
+
+
 def latest_confirmation(convention):
     if hasattr(convention, "latest_confirmation_pk"):
         # Read with the draft (with_page_state): only fetched when there is one.
         pk = convention.latest_confirmation_pk
-        return None if pk is None else SchoolConfirmation.objects.get(pk=pk)
+        if pk is None:
+            return None
+        found = CONFIRMATION(pk)
+        if not found:
+            raise SchoolConfirmation.DoesNotExist(
+                "SchoolConfirmation matching query does not exist."
+            )
+        return found[0]
     return convention.confirmations.order_by("-confirmed_at", "-pk").first()
 
 
@@ -171,7 +186,7 @@ def initial_school_ids(convention, confirmation=None, offered=None):
     """Ticked on arrival: the mairie's last answer, else the draft's schools, else those its
     commune enrolled last year. `offered`: offered_schools(), already read."""
     if confirmation is not None:
-        return set(confirmation.schools.values_list("pk", flat=True))
+        return set(CONFIRMATION_SCHOOL_IDS(confirmation.pk))
     if offered is not None:
         enrolled = {school.pk for school in offered if school.in_draft}
     else:
