@@ -127,7 +127,11 @@ def main():
     # Everything lost: an empty database, an empty storage.
     connection.close()
     recreate_database(DATABASE_URL)
-    shutil.rmtree(WORKDIR / "private")
+    private = storage()
+    if hasattr(private, "bucket"):
+        private.bucket.objects.all().delete()
+    else:
+        shutil.rmtree(WORKDIR / "private")
     start = time.perf_counter()
     call_command("restore", str(archive), stdout=sys.stdout)
     print(f"restauration et vérification : {time.perf_counter() - start:.1f} s")
