@@ -2,6 +2,7 @@
 (tests/test_gunicorn_workers.py, tests/production/test_shared_cache.py)."""
 
 import contextlib
+import http.client
 import os
 import secrets
 import socket
@@ -36,6 +37,24 @@ def production_env(tmp_path, cache_url):
     }
 
 
+def wait_for_every_worker(port, log, workers, deadline):
+    """The socket answers as soon as gunicorn binds it, before each worker has imported the
+    project: on a busy machine the first worker then takes every request. Health checks, on
+    new connections, until each worker has answered one (the access log's first column)."""
+    while True:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        try:
+            connection.request("GET", "/sante/")
+            connection.getresponse().read()
+        finally:
+            connection.close()
+        lines = log.read_text().splitlines() if log.exists() else []
+        if len({line.split()[0] for line in lines if "/sante/" in line}) >= workers:
+            return
+        assert time.monotonic() < deadline, f"les {workers} workers n'ont pas tous répondu"
+        time.sleep(0.1)
+
+
 @contextlib.contextmanager
 def running_gunicorn(tmp_path, env, workers, setup_commands):
     """Run the setup commands, start gunicorn on a free port, yield (port, access log)."""
@@ -66,6 +85,7 @@ def running_gunicorn(tmp_path, env, workers, setup_commands):
                 assert server.poll() is None, "gunicorn s'est arrêté au démarrage"
                 assert time.monotonic() < deadline, "gunicorn n'a pas démarré en 60 s"
                 time.sleep(0.2)
+        wait_for_every_worker(port, log, workers, deadline)
         yield port, log
     finally:
         server.terminate()
