@@ -37,19 +37,30 @@ def production_env(tmp_path, cache_url):
     }
 
 
+def request(port, method, path, body=None, headers=None):
+    # A new connection each time, as separate clients: any worker may take it.
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        connection.request(method, path, body=body, headers=headers or {})
+        response = connection.getresponse()
+        return response.status, response.read().decode(), response.getheaders()
+    finally:
+        connection.close()
+
+
+def worker_pids(log, path):
+    """The workers that answered requests for `path` (the access log's first column)."""
+    lines = log.read_text().splitlines() if log.exists() else []
+    return {line.split()[0] for line in lines if path in line}
+
+
 def wait_for_every_worker(port, log, workers, deadline):
     """The socket answers as soon as gunicorn binds it, before each worker has imported the
     project: on a busy machine the first worker then takes every request. Health checks, on
-    new connections, until each worker has answered one (the access log's first column)."""
+    new connections, until each worker has answered one."""
     while True:
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        try:
-            connection.request("GET", "/sante/")
-            connection.getresponse().read()
-        finally:
-            connection.close()
-        lines = log.read_text().splitlines() if log.exists() else []
-        if len({line.split()[0] for line in lines if "/sante/" in line}) >= workers:
+        request(port, "GET", "/sante/")
+        if len(worker_pids(log, "/sante/")) >= workers:
             return
         assert time.monotonic() < deadline, f"les {workers} workers n'ont pas tous répondu"
         time.sleep(0.1)

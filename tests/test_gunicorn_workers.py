@@ -3,7 +3,6 @@ cache. Rate limits and lock-outs must count once across workers, whatever header
 client sends, and an oversized body is refused before it is sent."""
 
 import html
-import http.client
 import re
 import socket
 import time
@@ -11,7 +10,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from tests.gunicorn_server import production_env, running_gunicorn
+from tests.gunicorn_server import production_env, request, running_gunicorn, worker_pids
 
 WORKERS = 3
 
@@ -28,17 +27,6 @@ def gunicorn(tmp_path):
         yield port, log
 
 
-def request(port, method, path, body=None, headers=None):
-    # A new connection each time, as separate clients: any worker may take it.
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    try:
-        connection.request(method, path, body=body, headers=headers or {})
-        response = connection.getresponse()
-        return response.status, response.read().decode(), response.getheaders()
-    finally:
-        connection.close()
-
-
 def wait_for_a_fresh_minute():
     # The portal limit counts per calendar minute: the requests must not straddle two.
     if time.time() % 60 > 40:
@@ -53,7 +41,7 @@ def test_limits_count_across_workers_and_ignore_the_clients_header(gunicorn):
         for n in range(31)
     ]
     assert statuses == [404] * 30 + [429]
-    pids = {line.split()[0] for line in log.read_text().splitlines() if "/convention/" in line}
+    pids = worker_pids(log, "/convention/")
     assert len(pids) > 1, "toutes les requêtes sont allées au même worker"
 
     def attempt(password, n):

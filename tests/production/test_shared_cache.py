@@ -10,8 +10,8 @@ import environ
 import pytest
 import redis
 
-from tests.gunicorn_server import production_env, running_gunicorn
-from tests.test_gunicorn_workers import request, wait_for_a_fresh_minute
+from tests.gunicorn_server import production_env, request, running_gunicorn, worker_pids
+from tests.test_gunicorn_workers import wait_for_a_fresh_minute
 
 
 def test_a_redis_cache_url_selects_djangos_own_redis_backend():
@@ -43,7 +43,7 @@ def test_two_workers_count_the_limits_in_redis(gunicorn_on_redis):
     ]
     # Per process, each of the 2 workers would have granted 30.
     assert statuses == [404] * 30 + [429]
-    pids = {line.split()[0] for line in log.read_text().splitlines() if "/convention/" in line}
+    pids = worker_pids(log, "/convention/")
     assert len(pids) == 2, "toutes les requêtes sont allées au même worker"
     assert any(b"ratelimit:portal:" in key for key in shared.keys("*"))
 
