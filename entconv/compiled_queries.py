@@ -22,6 +22,7 @@ these queries use them, and entconv's deployment has no such pooler (README, Pro
 
 import copy
 from contextlib import contextmanager, nullcontext
+from functools import cache
 
 from django.db import connections
 
@@ -100,20 +101,27 @@ class CompiledQuery:
         return first, compiler, sql, tuple(slots), tuple(params)
 
 
-@contextmanager
-def _prepared_cursors(connection):
+@cache
+def prepared_cursor_class():
+    """A server-binding cursor whose every query is prepared (built once, on first use:
+    importing the PostgreSQL backend needs psycopg)."""
     from django.db.backends.postgresql.base import ServerBindingCursor
 
     class PreparedCursor(ServerBindingCursor):
         def execute(self, query, params=None, *, prepare=None, binary=None):
             return super().execute(query, params, prepare=True, binary=binary)
 
+    return PreparedCursor
+
+
+@contextmanager
+def _prepared_cursors(connection):
     connection.ensure_connection()
     raw = connection.connection
     # Each thread has its own connection: its settings are changed for this call only.
     # psycopg prepares nothing while the threshold is None (Django's setting).
     factory, threshold = raw.cursor_factory, raw.prepare_threshold
-    raw.cursor_factory, raw.prepare_threshold = PreparedCursor, 0
+    raw.cursor_factory, raw.prepare_threshold = prepared_cursor_class(), 0
     try:
         yield
     finally:
