@@ -47,10 +47,6 @@ class TextInput(PlainInput, forms.TextInput):
     pass
 
 
-class EmailInput(PlainInput, forms.EmailInput):
-    pass
-
-
 class HiddenInput(PlainInput, forms.HiddenInput):
     pass
 

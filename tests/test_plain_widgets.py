@@ -35,7 +35,6 @@ ATTRS = [
 ]
 PAIRS = [
     (plain_widgets.TextInput, forms.TextInput),
-    (plain_widgets.EmailInput, forms.EmailInput),
     (plain_widgets.HiddenInput, forms.HiddenInput),
     (plain_widgets.Textarea, forms.Textarea),
 ]
