@@ -144,26 +144,11 @@ def issued_or_gone(request, token):
 @limit_per_ip("portal")
 @require_http_methods(["GET", "POST"])
 def confirm(request, token):
+    if request.method == "POST":
+        return record_answer(request, token)
     convention = confirmations.draft_for_token(token)
     if convention is None:
-        if request.method == "POST" and Convention.objects.with_access_token(token).exists():
-            # Issued between the page and the click: say so, change nothing.
-            issued = Convention.objects.with_access_token(token).select_related(
-                "school_year", "academie", "commune"
-            )[0]
-            return render(
-                request,
-                "conventions/portal/confirmation_closed.html",
-                {
-                    "convention": issued,
-                    "academie": issued.academie,
-                    "error": confirmations.not_a_draft_error(issued).messages[0],
-                },
-                status=409,
-            )
         return issued_or_gone(request, token)
-    if request.method == "POST":
-        return record_answer(request, token, convention)
     return confirmation_page(
         request,
         convention,
@@ -172,19 +157,40 @@ def confirm(request, token):
     )
 
 
+def answer_refused(request, token):
+    """The link opens no draft: issued between the page and the click (say so, 409), or
+    no convention at all."""
+    found = Convention.objects.with_access_token(token).select_related(
+        "school_year", "academie", "commune"
+    )[:1]
+    if not found:
+        return link_unavailable(request)
+    issued = found[0]
+    return render(
+        request,
+        "conventions/portal/confirmation_closed.html",
+        {
+            "convention": issued,
+            "academie": issued.academie,
+            "error": confirmations.not_a_draft_error(issued).messages[0],
+        },
+        status=409,
+    )
+
+
 # Errors of record_confirmation that are about the ticked schools.
 SCHOOL_ERROR_CODES = {"closed_school", "foreign_school", "no_school"}
 
 
-def record_answer(request, token, convention):
-    # The schools are checked once, by record_confirmation under the draft's lock: the
-    # offered schools and the latest answer are read again only to show the errors.
-    form = ConfirmationForm(request.POST, offered=None, convention=convention)
+def record_answer(request, token):
+    # The draft is read once, locked by its token, and the schools checked once, by
+    # record_confirmation_for_token: the page's state is read only to show the errors.
+    form = ConfirmationForm(request.POST, offered=None, convention=None)
     if form.is_valid():
         data = form.cleaned_data
         try:
-            confirmations.record_confirmation(
-                convention,
+            recorded = confirmations.record_confirmation_for_token(
+                token,
                 school_ids=data["ecoles"],
                 representative_name=data["representative_name"].strip(),
                 representative_title=data["representative_title"].strip(),
@@ -194,11 +200,18 @@ def record_answer(request, token, convention):
                 seen_confirmation_id=data["version"],
             )
         except ValidationError as error:
+            if getattr(error, "code", None) == "not_a_draft":
+                return answer_refused(request, token)
             field = "ecoles" if getattr(error, "code", None) in SCHOOL_ERROR_CODES else None
             form.add_error(field, error)
         else:
+            if recorded is None:
+                return link_unavailable(request)
             return redirect(reverse("conventions:confirm", args=[token]) + "?reponse=ok")
-    offered = list(confirmations.offered_schools(convention))
+    convention = confirmations.draft_for_token(token)
+    if convention is None:
+        return answer_refused(request, token)
+    offered = confirmations.offered_school_list(convention)
     chosen = form.cleaned_data.get("ecoles")
     if chosen and (
         error := confirmations.school_choice_error(
@@ -218,9 +231,11 @@ def school_state(school):
 
 def confirmation_page(request, convention, *, just_confirmed, just_reported):
     """The unbound page, rendered once per state of everything it shows (portal_cache)."""
-    offered = confirmations.offered_school_list(convention)
-    # Ticked on arrival: the latest answer's schools (an answer never changes, its id is
-    # enough), else the draft's (in the offered rows), else last year's, read only then.
+    # The latest answer's schools are marked in the offered rows (an answer never changes,
+    # its id is enough for the state).
+    offered = confirmations.offered_school_list(convention, convention.latest_confirmation_pk)
+    # Ticked on arrival: the latest answer's schools, else the draft's (in the offered rows),
+    # else last year's, read only then.
     last_year = None
     if convention.latest_confirmation_pk is None and not any(s.in_draft for s in offered):
         last_year = sorted(confirmations.initial_school_ids(convention, None, offered))
@@ -278,7 +293,7 @@ def report_missing_school(request, token):
         else:
             return redirect(reverse("conventions:confirm", args=[token]) + "?signalement=ok")
     latest = confirmations.latest_confirmation(convention)
-    offered = list(confirmations.offered_schools(convention))
+    offered = confirmations.offered_school_list(convention, latest.pk if latest else None)
     form = unbound_form(convention, {school.pk for school in offered}, latest)
     context = page_context(convention, form, report_form, offered=offered, latest=latest)
     return render(request, TEMPLATE, context, status=400)

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import Count, Exists, Max, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -151,20 +152,43 @@ def schools_offered_for(convention_pk, school_year_pk, commune_pk):
     )
 
 
-OFFERED_SCHOOLS = CompiledQuery(schools_offered_for)
+def schools_as_confirmed(convention_pk, school_year_pk, commune_pk, answer_pk):
+    """offered_schools(), each marked `in_answer` when the mairie's answer `answer_pk` (0:
+    none) ticked it, every row also carrying the draft's latest answer (`latest_answer_pk`)
+    and its number of schools (`draft_school_count`): what the page and an answer read of
+    the draft's schools, in one round trip."""
+    answers = SchoolConfirmation.objects.filter(convention=convention_pk).order_by(
+        "-confirmed_at", "-pk"
+    )
+    draft_schools = (
+        Enrollment.objects.filter(convention=convention_pk)
+        .order_by()
+        .values("convention")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    ticked = SchoolConfirmation.schools.through.objects.filter(
+        schoolconfirmation=answer_pk, school=OuterRef("pk")
+    )
+    return schools_offered_for(convention_pk, school_year_pk, commune_pk).annotate(
+        in_answer=Exists(ticked),
+        latest_answer_pk=Subquery(answers.values("pk")[:1]),
+        draft_school_count=Coalesce(Subquery(draft_schools), 0),
+    )
 
 
-def offered_school_list(convention):
-    """offered_schools(), read by SQL compiled once: for the page and each answer."""
-    return OFFERED_SCHOOLS(convention.pk, convention.school_year_id, convention.commune_id)
+# Read at each view of the page and each answer: compiled once (entconv/compiled_queries.py).
+SCHOOLS_AS_CONFIRMED = CompiledQuery(schools_as_confirmed)
+
+
+def offered_school_list(convention, answer_pk=None):
+    """schools_as_confirmed(): the offered schools, those `answer_pk` ticked marked."""
+    return SCHOOLS_AS_CONFIRMED(
+        convention.pk, convention.school_year_id, convention.commune_id, answer_pk or 0
+    )
 
 
 CONFIRMATION = CompiledQuery(lambda pk: SchoolConfirmation.objects.filter(pk=pk))
-CONFIRMATION_SCHOOL_IDS = CompiledQuery(
-    lambda pk: SchoolConfirmation.schools.through.objects.filter(
-        schoolconfirmation=pk
-    ).values_list("school", flat=True)
-)
 
 
 def latest_confirmation(convention):
@@ -182,15 +206,13 @@ def latest_confirmation(convention):
     return convention.confirmations.order_by("-confirmed_at", "-pk").first()
 
 
-def initial_school_ids(convention, confirmation=None, offered=None):
-    """Ticked on arrival: the mairie's last answer, else the draft's schools, else those its
-    commune enrolled last year. `offered`: offered_schools(), already read."""
+def initial_school_ids(convention, confirmation, offered):
+    """Ticked on arrival: the offered schools of the mairie's last answer, else the draft's
+    schools, else those its commune enrolled last year. `offered`:
+    offered_school_list(convention, confirmation.pk), already read."""
     if confirmation is not None:
-        return set(CONFIRMATION_SCHOOL_IDS(confirmation.pk))
-    if offered is not None:
-        enrolled = {school.pk for school in offered if school.in_draft}
-    else:
-        enrolled = set(convention.enrollments.values_list("school", flat=True))
+        return {school.pk for school in offered if school.in_answer}
+    enrolled = {school.pk for school in offered if school.in_draft}
     if enrolled:
         return enrolled
     last_year = (
@@ -241,9 +263,13 @@ ENROLLMENTS = CompiledQuery(
 )
 
 
-def differences(convention, *, schools, representative_name, representative_title, emails):
-    """What an answer changes in the draft (and in its collectivité): {} when nothing."""
-    enrolled = {enrollment.school for enrollment in ENROLLMENTS(convention.pk)}
+def differences(
+    convention, *, schools, representative_name, representative_title, emails, enrolled=None
+):
+    """What an answer changes in the draft (and in its collectivité): {} when nothing.
+    `enrolled`: the draft's schools with their label's relations, when already read."""
+    if enrolled is None:
+        enrolled = {enrollment.school for enrollment in ENROLLMENTS(convention.pk)}
     chosen = set(schools)
     changes = {}
     if added := sorted(chosen - enrolled, key=lambda s: s.name):
@@ -292,6 +318,17 @@ LATEST_CONFIRMATION_PK = CompiledQuery(
         .values_list("pk", flat=True)[:1]
     )
 )
+# An answer from the page locks its draft by the link's token: no read of the draft before.
+# Only the collectivité is joined: differences() reads its representative; the rest of the
+# draft is read only for an error's message.
+LOCKED_BY_TOKEN_HASH = CompiledQuery(
+    lambda token_hash: (
+        Convention.objects.select_for_update(of=("self",))
+        .select_related("collectivite")
+        .filter(access_token_hash=token_hash)
+        .order_by()
+    )
+)
 
 
 def locked_draft(convention_pk):
@@ -307,7 +344,26 @@ def locked_draft(convention_pk):
     return convention
 
 
-def record_confirmation(
+def record_confirmation(convention, **answer):
+    """Record the mairie's answer (see record_answer_of_locked_draft)."""
+    with transaction.atomic():
+        return record_answer_of_locked_draft(locked_draft(convention.pk), **answer)
+
+
+def record_confirmation_for_token(token, **answer):
+    """record_confirmation() for the draft a confirmation link opens, locked by its token;
+    None when the link opens no convention."""
+    with transaction.atomic():
+        found = LOCKED_BY_TOKEN_HASH(hash_access_token(token))
+        if not found:
+            return None
+        convention = found[0]
+        if convention.status != ConventionStatus.BROUILLON:
+            raise not_a_draft_error(convention)
+        return record_answer_of_locked_draft(convention, **answer)
+
+
+def record_answer_of_locked_draft(
     convention,
     *,
     school_ids,
@@ -320,42 +376,50 @@ def record_confirmation(
 ):
     """Record the mairie's answer; refused (nothing written) when the convention was issued
     meanwhile, when another answer came in since the page was shown, or for a school it may
-    not tick."""
-    with transaction.atomic():
-        convention = locked_draft(convention.pk)
-        latest = next(iter(LATEST_CONFIRMATION_PK(convention.pk)), None)
-        if (latest or 0) != (seen_confirmation_id or 0):
-            raise ValidationError(
-                "Une autre réponse a été enregistrée pour cette convention pendant que vous "
-                "remplissiez la page : rechargez-la, vérifiez-la et confirmez de nouveau.",
-                code="stale_confirmation",
-            )
-        offered = {school.pk: school for school in offered_school_list(convention)}
-        if error := school_choice_error(convention, school_ids, offered):
-            raise error
-        schools = [offered[pk] for pk in school_ids]
-        if not schools:
-            raise ValidationError("Cochez au moins une école.", code="no_school")
-        confirmation = SchoolConfirmation.objects.create(
-            convention=convention,
+    not tick. `convention`: the draft, locked in the caller's transaction."""
+    # Read after the lock was granted, so a statement of its own: it sees the answer the
+    # lock waited for.
+    rows = offered_school_list(convention)
+    if rows:
+        latest, draft_school_count = rows[0].latest_answer_pk, rows[0].draft_school_count
+    else:
+        latest, draft_school_count = next(iter(LATEST_CONFIRMATION_PK(convention.pk)), None), None
+    if (latest or 0) != (seen_confirmation_id or 0):
+        raise ValidationError(
+            "Une autre réponse a été enregistrée pour cette convention pendant que vous "
+            "remplissiez la page : rechargez-la, vérifiez-la et confirmez de nouveau.",
+            code="stale_confirmation",
+        )
+    offered = {school.pk: school for school in rows}
+    if error := school_choice_error(convention, school_ids, offered):
+        raise error
+    schools = [offered[pk] for pk in school_ids]
+    if not schools:
+        raise ValidationError("Cochez au moins une école.", code="no_school")
+    # The draft's schools are among the offered rows unless one was closed or enrolled by
+    # another convention since: differences() then reads them all.
+    enrolled = {school for school in rows if school.in_draft}
+    confirmation = SchoolConfirmation.objects.create(
+        convention=convention,
+        representative_name=representative_name,
+        representative_title=representative_title,
+        emails=", ".join(split_emails(emails)),
+        confirmed_by=confirmed_by,
+        ip_address=ip_address or None,
+        changes=differences(
+            convention,
+            schools=schools,
             representative_name=representative_name,
             representative_title=representative_title,
-            emails=", ".join(split_emails(emails)),
-            confirmed_by=confirmed_by,
-            ip_address=ip_address or None,
-            changes=differences(
-                convention,
-                schools=schools,
-                representative_name=representative_name,
-                representative_title=representative_title,
-                emails=emails,
-            ),
-        )
-        # A new answer has no schools yet: one INSERT, without set()'s read of the current ones.
-        SchoolConfirmation.schools.through.objects.bulk_create(
-            SchoolConfirmation.schools.through(schoolconfirmation=confirmation, school=school)
-            for school in schools
-        )
+            emails=emails,
+            enrolled=enrolled if len(enrolled) == draft_school_count else None,
+        ),
+    )
+    # A new answer has no schools yet: one INSERT, without set()'s read of the current ones.
+    SchoolConfirmation.schools.through.objects.bulk_create(
+        SchoolConfirmation.schools.through(schoolconfirmation=confirmation, school=school)
+        for school in schools
+    )
     return confirmation
 
 

@@ -53,19 +53,6 @@ def test_a_second_view_reads_two_rows_and_renders_nothing(
     assert CSRF_INPUT.sub("", first) == CSRF_INPUT.sub("", second)
 
 
-def test_the_page_after_an_answer_reads_four_rows_without_reports(
-    client, ceret, django_assert_num_queries
-):
-    convention, token = ceret
-    page(client, token)
-    assert client.post(confirm_url(token), answer(convention)).status_code == 302
-    # The draft, the offered schools, the answer and its schools; no report to read.
-    with django_assert_num_queries(4):
-        html = page(client, token)
-    assert "Vos signalements" not in html
-    assert "Vous avez répondu le" in html
-
-
 def test_each_visitor_gets_a_working_csrf_token(ceret):
     convention, token = ceret
     Client().get(confirm_url(token))

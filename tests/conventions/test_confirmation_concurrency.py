@@ -1,6 +1,7 @@
 """Two answers posted at once from the same page: the row lock orders them, the second is
 refused and nothing of it is written."""
 
+import secrets
 import threading
 
 import pytest
@@ -9,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import connections
 
 from conventions import confirmations
-from conventions.models import SchoolConfirmation
+from conventions.models import SchoolConfirmation, hash_access_token
 from tests.factories import complete_convention
 
 ON_POSTGRESQL = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
@@ -21,17 +22,25 @@ ON_POSTGRESQL = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.p
     "PostgreSQL (DATABASE_URL=postgres://…)",
 )
 @pytest.mark.django_db(transaction=True)
-def test_two_answers_at_once_one_is_recorded_the_other_refused():
+@pytest.mark.parametrize("locked_by", ["convention", "link"])
+def test_two_answers_at_once_one_is_recorded_the_other_refused(locked_by):
     convention = complete_convention(school_count=3)
+    token = secrets.token_urlsafe(32)
+    convention.access_token_hash = hash_access_token(token)
+    convention.save(update_fields=["access_token_hash"])
     schools = list(convention.enrollments.values_list("school", flat=True))
     start = threading.Barrier(2)
     outcomes = []
+    # By the convention or, as the page does, by its link's token: the same row lock.
+    record = {
+        "convention": lambda **answer: confirmations.record_confirmation(convention, **answer),
+        "link": lambda **answer: confirmations.record_confirmation_for_token(token, **answer),
+    }[locked_by]
 
     def answer(name):
         try:
             start.wait(timeout=10)
-            confirmations.record_confirmation(
-                convention,
+            record(
                 school_ids=schools,
                 representative_name=name,
                 representative_title="MAIRE",

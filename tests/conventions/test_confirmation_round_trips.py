@@ -1,0 +1,99 @@
+"""Round trips to the database of the confirmation page under load (issue 15: p95 ≤ 100 ms).
+
+On a busy machine each statement waits for PostgreSQL's turn on a processor: the answer and
+the page that follows it are counted in statements, and each saving is checked to change
+nothing of what is recorded or shown."""
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+
+from conventions import confirmations
+from conventions.models import SchoolConfirmation
+from schools.enums import SchoolStatus
+from tests.conventions.test_confirmation import answer, ceret, confirm_url  # noqa: F401
+from tests.factories import SchoolFactory
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_storage")]
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def sql(query):
+    # A prepared statement (PostgreSQL, entconv/compiled_queries.py) is logged as
+    # "QUERY = '<sql>' PARAMS = …".
+    return query["sql"].removeprefix("QUERY = '")
+
+
+def statements(captured):
+    return [sql(query).split(None, 1)[0].upper() for query in captured]
+
+
+def test_an_answer_takes_six_statements(client, ceret, django_assert_num_queries):  # noqa: F811
+    convention, token = ceret
+    client.get(confirm_url(token))
+    data = answer(convention)
+    # The transaction (a savepoint inside the test's), the draft locked by its link, the
+    # offered schools with the latest answer and the draft's number of schools, the answer,
+    # its schools, the end of the transaction.
+    with django_assert_num_queries(6) as captured:
+        response = client.post(confirm_url(token), data)
+    assert response.status_code == 302
+    assert statements(captured)[1:-1] == ["SELECT", "SELECT", "INSERT", "INSERT"]
+    lock = sql(captured[1])
+    assert 'FROM "conventions_convention"' in lock and "ORDER BY" not in lock
+    if connection.features.has_select_for_update:
+        assert "FOR UPDATE" in lock
+
+
+def test_the_page_after_an_answer_reads_three_rows_without_reports(
+    client,
+    ceret,  # noqa: F811
+    django_assert_num_queries,
+):
+    convention, token = ceret
+    client.get(confirm_url(token))
+    dropped = convention.enrollments.order_by("school__name").first().school_id
+    kept = [pk for pk in convention.enrollments.values_list("school", flat=True) if pk != dropped]
+    assert (
+        client.post(confirm_url(token), answer(convention, ecoles=[str(pk) for pk in kept]))
+    ).status_code == 302
+    # The draft, the offered schools with those the answer ticked, the answer.
+    with django_assert_num_queries(3):
+        html = client.get(confirm_url(token)).content.decode()
+    assert "Vos signalements" not in html
+    assert "Vous avez répondu le" in html
+    assert html.count(" checked>") == len(kept)
+    assert f'value="{dropped}" id="ecole-{dropped}">' in html
+
+
+def test_a_school_the_draft_enrolls_but_no_longer_offers_is_recorded_as_removed(
+    client,
+    ceret,  # noqa: F811
+):
+    convention, token = ceret
+    closed = SchoolFactory(commune=convention.commune, name="Ecole fermée du Vallespir")
+    convention.enrollments.create(school=closed, school_year=convention.school_year)
+    closed.status = SchoolStatus.FERME
+    closed.save()
+    offered = [
+        pk for pk in convention.enrollments.values_list("school", flat=True) if pk != closed.pk
+    ]
+    response = client.post(
+        confirm_url(token), answer(convention, ecoles=[str(pk) for pk in offered])
+    )
+    assert response.status_code == 302
+    assert SchoolConfirmation.objects.get().changes["removed"] == [closed.convention_label()]
+
+
+def test_the_same_answer_as_the_draft_records_no_change(client, ceret):  # noqa: F811
+    convention, token = ceret
+    assert client.post(confirm_url(token), answer(convention)).status_code == 302
+    recorded = SchoolConfirmation.objects.get()
+    assert recorded.changes == {}
+    assert recorded.changes == confirmations.pending_differences(recorded)
