@@ -1,6 +1,10 @@
 """The State's design system (DSFR) on our public pages, without django-dsfr's app."""
 
+from functools import cache
+
 from django import template
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.templatetags.static import static
 from django.utils.html import format_html_join
 
@@ -8,14 +12,42 @@ from entconv.dsfr_static import PREFIX, STYLESHEETS
 
 register = template.Library()
 
+# The layout's static URLs (21 on the confirmation page) are computed once per process: the
+# manifest of hashed names is itself read once, at the storage's start. They follow the
+# settings that make them, which tests change.
+STATIC_SETTINGS = {"STATIC_URL", "STATIC_ROOT", "STORAGES"}
 
-@register.simple_tag
-def dsfr_stylesheets():
+
+@cache
+def static_url(path):
+    return static(path)
+
+
+@cache
+def stylesheet_links():
     return format_html_join(
         "\n  ",
         '<link rel="stylesheet" href="{}">',
-        ((static(f"{PREFIX}/{name}"),) for name in STYLESHEETS),
+        ((static_url(f"{PREFIX}/{name}"),) for name in STYLESHEETS),
     )
+
+
+@receiver(setting_changed)
+def forget_static_urls(*, setting, **kwargs):
+    if setting in STATIC_SETTINGS:
+        static_url.cache_clear()
+        stylesheet_links.cache_clear()
+
+
+@register.simple_tag
+def dsfr_stylesheets():
+    return stylesheet_links()
+
+
+@register.simple_tag
+def layout_static(path):
+    """`{% static %}` for the public layout's files, computed once per process."""
+    return static_url(path)
 
 
 WIDGET_CLASSES = {

@@ -5,6 +5,7 @@ import re
 from urllib.parse import urlparse
 
 import pytest
+from django.core.cache import cache
 from django.template.loader import render_to_string
 from django.test import Client
 from django.urls import reverse
@@ -125,3 +126,16 @@ def test_the_500_page_renders_without_a_request():
     content = render_to_string("500.html")
     assert "Le service rencontre un problème" in content
     assert_public_layout(content)
+
+
+def test_the_layouts_static_urls_follow_the_settings(client, seed_data, settings):
+    # Computed once per process (public_layout.static_url), not once for good.
+    before = client.get("/").content.decode()
+    assert 'href="/static/dsfr/core/core.min.' in before
+    settings.STATIC_URL = "/fichiers/"
+    cache.clear()  # the home page's rendering is kept (portal_cache)
+    after = client.get("/").content.decode()
+    assert 'href="/fichiers/dsfr/core/core.min.' in after
+    assert 'href="/fichiers/conventions/portal.' in after
+    assert 'href="/fichiers/dsfr/favicon/favicon.' in after
+    assert "/static/" not in after
