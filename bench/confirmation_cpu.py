@@ -1,8 +1,9 @@
 """CPU per request and queries of the mairie's confirmation page, with Django's test client.
 
 A load-independent proxy for `bench/portal.py --confirmation` (whose latencies depend on what
-else the machine runs): the CPU time this process spends per GET and per POST, and the
-number of queries each makes, on a draft of 8 schools.
+else the machine runs): the CPU time this process spends per GET (the page unchanged, then
+the page just after an answer, rendered again) and per POST, and the number of queries each
+makes, on a draft of 8 schools.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/entconv_x .venv/bin/python \
         bench/confirmation_cpu.py [--requests 200]
@@ -128,8 +129,13 @@ def run(count, token, CaptureQueriesContext, connection):
     with CaptureQueriesContext(connection) as captured:
         post()
     post_queries = list(captured)
+    # The page just after an answer: rendered again, as every answer changes it.
+    connection.queries_log.clear()
+    with CaptureQueriesContext(connection) as captured:
+        get()
+    fresh_queries = list(captured)
     if os.environ.get("BENCH_SHOW_QUERIES"):
-        for query in [*get_queries, *post_queries]:
+        for query in [*get_queries, *post_queries, *fresh_queries]:
             print(query["sql"][:150])
     # Warm up (templates, caches).
     timed(20, get)
@@ -151,12 +157,19 @@ def run(count, token, CaptureQueriesContext, connection):
         count,
         lambda: SchoolConfirmation.objects.filter(convention=convention).order_by("-pk").first(),
     )
+    # An answer then its page, as each client of bench/portal.py does: the page's share is
+    # the pair's time less the answer's.
+    pair_cpu, pair_wall = timed(count, lambda: (post(), get()))
     print(f"{connection.vendor}, {count} requêtes chacune")
     print(f"{'':24} {'CPU ms/req':>10} {'durée ms/req':>12} {'requêtes SQL':>12}")
     print(f"{'GET confirmation':24} {get_cpu:10.2f} {get_wall:12.2f} {len(get_queries):12d}")
     print(
         f"{'POST confirmation':24} {post_cpu - lookup_cpu:10.2f} "
         f"{post_wall - lookup_wall:12.2f} {len(post_queries) - 1:12d}"
+    )
+    print(
+        f"{'GET après une réponse':24} {pair_cpu - post_cpu:10.2f} "
+        f"{pair_wall - post_wall:12.2f} {len(fresh_queries):12d}"
     )
 
 
