@@ -8,7 +8,7 @@ import pytest
 from django.core.cache import cache
 from django.template.loader import render_to_string
 from django.test import Client
-from django.urls import reverse
+from django.urls import reverse, set_script_prefix
 
 from conventions.confirmations import send_for_confirmation
 from conventions.models import Convention
@@ -139,3 +139,20 @@ def test_the_layouts_static_urls_follow_the_settings(client, seed_data, settings
     assert 'href="/fichiers/conventions/portal.' in after
     assert 'href="/fichiers/dsfr/favicon/favicon.' in after
     assert "/static/" not in after
+
+
+def test_the_layouts_links_follow_the_path_the_site_is_served_under(client, seed_data):
+    # Computed once per process and prefix (public_layout.layout_url). gunicorn sets the
+    # prefix from SCRIPT_NAME; Django's test client does not, so it is set here.
+    assert 'href="/simulateur/"' in client.get("/").content.decode()
+    cache.clear()  # the home page's rendering is kept (portal_cache)
+    set_script_prefix("/entconv/")
+    try:
+        under = client.get("/").content.decode()
+    finally:
+        set_script_prefix("/")
+        cache.clear()
+    assert 'href="/entconv/simulateur/"' in under
+    assert 'href="/entconv/mentions-legales/"' in under
+    assert 'href="/simulateur/"' not in under
+    assert 'href="/simulateur/"' in client.get("/").content.decode()
