@@ -5,7 +5,7 @@ import secrets
 
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Exists, Max, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.template.loader import render_to_string
@@ -415,12 +415,26 @@ def record_answer_of_locked_draft(
             enrolled=enrolled if len(enrolled) == draft_school_count else None,
         ),
     )
-    # A new answer has no schools yet: one INSERT, without set()'s read of the current ones.
-    SchoolConfirmation.schools.through.objects.bulk_create(
-        SchoolConfirmation.schools.through(schoolconfirmation=confirmation, school=school)
-        for school in schools
-    )
+    insert_answer_schools(confirmation.pk, [school.pk for school in schools])
     return confirmation
+
+
+def insert_answer_schools(confirmation_pk, school_pks):
+    """A new answer's schools, in one INSERT written from the through model's names.
+
+    A new answer has none yet: no read of the current ones as set() makes. bulk_create()
+    built a model per row and compiled the statement each time: a fifth of an answer's
+    Python function calls (cProfile), for two integers per row."""
+    through = SchoolConfirmation.schools.through._meta
+    quote = connection.ops.quote_name
+    rows = ", ".join(["(%s, %s)"] * len(school_pks))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {quote(through.db_table)} "
+            f"({quote(through.get_field('schoolconfirmation').column)}, "
+            f"{quote(through.get_field('school').column)}) VALUES {rows}",
+            [value for school_pk in school_pks for value in (confirmation_pk, school_pk)],
+        )
 
 
 def accept_confirmation(confirmation, user):
