@@ -16,9 +16,21 @@ shared with other work (load average 3 to 8: the figures move by ±30 % from run
   4 threads 236/188 ms and 99/459 ms; 2 threads 314/138 ms and 119/416 ms; 1 thread
   316/195 ms and 79/609 ms (one thread lets a slow uncached page hold up the others).
 GUNICORN_THREADS overrides it.
+
+Each worker listens on its own socket (SO_REUSEPORT): the kernel spreads new connections
+between them. With one shared socket, the worker that woke first took most of the kept-alive
+connections and kept them: 18 of the 20 clients of `bench/portal.py --confirmation` on one
+worker, whose one processor (the GIL) then set their latency while the other worker served
+2 clients. December 2026, the answer's p95 with one socket then with one per worker, two
+series: 198 ms (split 18/2) and 127 ms (10/10); 168 ms (13/7) and 144 ms (13/7). The
+kernel's spread follows a hash of each connection, not the workers' load: even on average,
+not at each start. The price: connections waiting in a worker's queue when it dies are
+reset (the proxy retries those it may, `proxy_next_upstream`), and a second gunicorn started
+on the same port by mistake would share it instead of failing.
 """
 
 import os
 
 worker_class = "gthread"
+reuse_port = True
 threads = int(os.environ.get("GUNICORN_THREADS", "2"))

@@ -158,6 +158,27 @@ def paced_client(port, path, deadline, latencies, errors, pause):
     conn.close()
 
 
+def cpu_times():
+    """The machine's processor times (/proc/stat, in ticks): user … steal."""
+    try:
+        with open("/proc/stat") as stat:
+            return [int(value) for value in stat.readline().split()[1:9]]
+    except OSError:
+        return None
+
+
+def cpu_shares(before, after):
+    """Shares of the machine's processor time between two cpu_times(): busy, stolen (the
+    hypervisor gave it to another machine: the figures of that phase are then low)."""
+    if before is None or after is None:
+        return None
+    user, nice, system, idle, iowait, irq, softirq, steal = (
+        b - a for a, b in zip(before, after, strict=True)
+    )
+    total = user + nice + system + idle + iowait + irq + softirq + steal
+    return (user + nice + system + irq + softirq) / total, steal / total
+
+
 def row(latencies, errors, seconds, portal):
     return (
         len(latencies) / seconds,
@@ -238,6 +259,7 @@ def run(env, tokens, args, workdir, portal):
         cwd=portal.ROOT,
     )
     rows = {}
+    machine = {}
     try:
         for _ in range(100):
             try:
@@ -256,6 +278,7 @@ def run(env, tokens, args, workdir, portal):
 
         # GET: wrk, one connection per draft would need one wrk each; the drafts are alike,
         # so the 20 connections share the first one's page.
+        start = cpu_times()
         if shutil.which("wrk"):
             script = workdir / "report.lua"
             script.write_text(portal.WRK_SCRIPT)
@@ -280,6 +303,7 @@ def run(env, tokens, args, workdir, portal):
                 len(errors),
             )
 
+        machine["GET"] = cpu_shares(start, start := cpu_times())
         latencies, errors = run_clients(
             [
                 lambda *run, token=token: post_client(port, token, *run)
@@ -288,11 +312,12 @@ def run(env, tokens, args, workdir, portal):
             args.seconds,
         )
         rows["confirmation POST"] = row(latencies, errors, args.seconds, portal)
+        machine["POST"] = cpu_shares(start, cpu_times())
         compared = comparison(port, tokens, args, workdir, portal)
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
-    return rows, compared
+    return rows, compared, machine
 
 
 def main(args, portal):
@@ -302,7 +327,7 @@ def main(args, portal):
     print(f"Préparation de la base {portal.DB_NAME} ({args.clients} brouillons de 8 écoles)…")
     env, _ = portal.prepare(workdir)
     tokens = make_drafts(args.clients)
-    rows, compared = run(env, tokens, args, workdir, portal)
+    rows, compared, machine = run(env, tokens, args, workdir, portal)
     threads = os.environ.get("GUNICORN_THREADS", "défaut de gunicorn.conf.py")
     worst, errors = portal.report(
         f"gunicorn {args.workers} workers (threads : {threads}), PostgreSQL, {args.clients} "
@@ -313,6 +338,13 @@ def main(args, portal):
     )
     verdict = "atteint" if worst <= 100 and errors == 0 else "NON atteint"
     print(f"Objectif p95 ≤ 100 ms sans erreur : {verdict}")
+    for phase, shares in machine.items():
+        if shares is not None:
+            busy, stolen = shares
+            print(
+                f"Processeurs pendant le {phase} : occupés {busy:.0%}, pris par l'hyperviseur "
+                f"pour d'autres machines {stolen:.0%}"
+            )
     print()
     print("Pour comparer (hors objectif), même serveur :")
     print(f"{'':34} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'erreurs':>8}")
