@@ -7,9 +7,19 @@ tests/test_plain_widgets.py checks against them. A widget given another template
 through the template as usual.
 """
 
+import html
+
 from django import forms
-from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
+
+
+def conditional_escape(value):
+    """django.utils.html.conditional_escape() without its lazy-string wrapper: the same text
+    (a safe string as it is, anything else through html.escape), in two calls instead of
+    about fifteen. Its result is a plain str: mark the whole markup safe once."""
+    if hasattr(value, "__html__"):
+        return value.__html__()
+    return html.escape(str(value))
 
 
 def attributes(attrs):

@@ -7,10 +7,12 @@ from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.templatetags.static import static
 from django.urls import get_script_prefix, get_urlconf, reverse
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 
 from entconv.dsfr_static import PREFIX, STYLESHEETS
+from entconv.plain_widgets import conditional_escape as escape
+from schools.enums import SchoolKind, Sector
 
 register = template.Library()
 
@@ -107,61 +109,51 @@ def dsfr_field(field):
     widget = field.as_widget(attrs=attrs)
     is_checkbox = kind == "checkbox"
     hint = (
-        format_html(
-            '<span class="fr-hint-text" id="{}_helptext">{}</span>', auto_id, field.help_text
-        )
+        f'<span class="fr-hint-text" id="{escape(auto_id)}_helptext">'
+        f"{escape(field.help_text)}</span>"
         if field.help_text
         else ""
     )
     messages = (
-        format_html(
-            '\n  <div class="fr-messages-group" id="{}_error" aria-live="polite">\n    {}\n'
-            "  </div>\n  ",
-            auto_id,
-            format_html_join(
-                "",
-                '<p class="fr-message fr-message--error fr-error-text error">{}</p>',
-                ((error,) for error in errors),
-            ),
+        f'\n  <div class="fr-messages-group" id="{escape(auto_id)}_error" aria-live="polite">'
+        "\n    "
+        + "".join(
+            f'<p class="fr-message fr-message--error fr-error-text error">{escape(error)}</p>'
+            for error in errors
         )
+        + "\n  </div>\n  "
         if errors
         else ""
     )
-    return format_html(
-        '<div class="{}{}" id="{}-groupe">\n  {}\n  <label class="fr-label" for="{}">{}\n'
-        "    {}\n  </label>\n  {}\n  {}\n</div>\n",
-        group,
-        f" {group}--error" if errors else "",
-        auto_id,
-        widget if is_checkbox else "",
-        field.id_for_label,
-        field.label,
-        hint,
-        "" if is_checkbox else widget,
-        messages,
+    error_class = f" {group}--error" if errors else ""
+    return mark_safe(
+        f'<div class="{escape(group)}{escape(error_class)}" id="{escape(auto_id)}-groupe">\n'
+        f"  {widget if is_checkbox else ''}\n"
+        f'  <label class="fr-label" for="{escape(field.id_for_label)}">{escape(field.label)}\n'
+        f"    {hint}\n  </label>\n  {'' if is_checkbox else widget}\n  {messages}\n</div>\n"
     )
+
+
+# The labels of a school's kind and sector: get_kind_display() without its lookups.
+KIND_LABELS = dict(SchoolKind.choices)
+SECTOR_LABELS = dict(Sector.choices)
 
 
 @register.simple_tag
 def school_checkbox(school, ticked):
     """One school of the confirmation page's list: a DSFR checkbox, its label and hint."""
-    pk = str(school.pk)
-    return format_html(
+    pk = escape(school.pk)
+    return mark_safe(
         '<div class="fr-fieldset__element">\n'
         '      <div class="fr-checkbox-group">\n'
-        '        <input type="checkbox" name="ecoles" value="{}" id="ecole-{}"{}>\n'
-        '        <label class="fr-label" for="ecole-{}">{}<span class="fr-hint-text">École {}, '
-        "secteur {}, UAI {}</span></label>\n"
+        f'        <input type="checkbox" name="ecoles" value="{pk}" id="ecole-{pk}"'
+        f"{' checked' if ticked else ''}>\n"
+        f'        <label class="fr-label" for="ecole-{pk}">{escape(school.name)}'
+        f'<span class="fr-hint-text">École {escape(KIND_LABELS.get(school.kind, school.kind))}, '
+        f"secteur {escape(SECTOR_LABELS.get(school.sector, school.sector))}, "
+        f"UAI {escape(school.uai)}</span></label>\n"
         "      </div>\n"
-        "    </div>",
-        pk,
-        pk,
-        mark_safe(" checked") if ticked else "",
-        pk,
-        school.name,
-        school.get_kind_display(),
-        school.get_sector_display(),
-        school.uai,
+        "    </div>"
     )
 
 
