@@ -71,6 +71,27 @@ def make_draft(mail):
     return re.search(r"/convention/([A-Za-z0-9_-]{43})/", mail.outbox[-1].body).group(1)
 
 
+def python_calls(get, post, rounds=20):
+    """Python function calls per request, counted by cProfile: the same on every run, where
+    processor times follow whatever else the machine runs. Counted with the test client and
+    its instrumented templates, which add some to each request."""
+    import cProfile
+    import pstats
+
+    def counted(request):
+        profiler = cProfile.Profile()
+        profiler.runcall(request)
+        return pstats.Stats(profiler).total_calls
+
+    totals = {"GET (page inchangée)": 0, "POST (réponse)": 0, "GET après une réponse": 0}
+    for _ in range(rounds):
+        get()
+        totals["GET (page inchangée)"] += counted(get)
+        totals["POST (réponse)"] += counted(post)
+        totals["GET après une réponse"] += counted(get)
+    return {name: total / rounds for name, total in totals.items()}
+
+
 def timed(count, request):
     cpu, wall = time.process_time(), time.perf_counter()
     for _ in range(count):
@@ -150,6 +171,7 @@ def run(count, token, CaptureQueriesContext, connection):
         stats = pstats.Stats(profiler)
         stats.sort_stats(os.environ.get("BENCH_PROFILE_SORT", "cumulative"))
         stats.print_stats(int(os.environ.get("BENCH_PROFILE_LINES", "45")))
+    calls = python_calls(get, post)
     get_cpu, get_wall = timed(count, get)
     # The POST's own version lookup is timed with it: measured apart and subtracted.
     post_cpu, post_wall = timed(count, post)
@@ -171,6 +193,10 @@ def run(count, token, CaptureQueriesContext, connection):
         f"{'GET après une réponse':24} {pair_cpu - post_cpu:10.2f} "
         f"{pair_wall - post_wall:12.2f} {len(fresh_queries):12d}"
     )
+    print()
+    print("Appels de fonctions Python par requête (cProfile ; ne dépend pas de la charge) :")
+    for name, number in calls.items():
+        print(f"  {name:22} {number:8.0f}")
 
 
 if __name__ == "__main__":
