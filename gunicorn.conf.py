@@ -22,7 +22,7 @@ between them. With one shared socket, the worker that woke first took most of th
 connections and kept them: 18 of the 20 clients of `bench/portal.py --confirmation` on one
 worker, whose one processor (the GIL) then set their latency while the other worker served
 2 clients. December 2026, the answer's p95 with one socket then with one per worker, two
-series: 198 ms (split 18/2) and 127 ms (10/10); 168 ms (13/7) and 144 ms (13/7). The
+series: 198 ms (split 18/2) and 128 ms (10/10); 168 ms (13/7) and 144 ms (13/7). The
 kernel's spread follows a hash of each connection, not the workers' load: even on average,
 not at each start. The price: connections waiting in a worker's queue when it dies are
 reset (the proxy retries those it may, `proxy_next_upstream`), and a second gunicorn started

@@ -24,14 +24,14 @@ def conditional_escape(value):
 
 def attributes(attrs):
     # django/forms/widgets/attrs.html: False leaves the attribute out, True writes its name.
-    html = []
+    parts = []
     for name, value in attrs.items():
         if value is False:
             continue
-        html.append(f" {conditional_escape(name)}")
+        parts.append(f" {conditional_escape(name)}")
         if value is not True:
-            html.append(f'="{conditional_escape(value)}"')
-    return "".join(html)
+            parts.append(f'="{conditional_escape(value)}"')
+    return "".join(parts)
 
 
 class PlainRendering:

@@ -38,11 +38,12 @@ def stylesheet_links():
 
 @cache
 def layout_reverse(name, script_prefix, urlconf):
+    # reverse() reads the prefix itself: it is an argument only to key the cache.
     return reverse(name, urlconf=urlconf)
 
 
 @receiver(setting_changed)
-def forget_static_urls(*, setting, **kwargs):
+def forget_layout_urls(*, setting, **kwargs):
     if setting in STATIC_SETTINGS:
         static_url.cache_clear()
         stylesheet_links.cache_clear()
