@@ -179,6 +179,35 @@ def cpu_shares(before, after):
     return (user + nice + system + irq + softirq) / total, steal / total
 
 
+def process_ticks(server_pid):
+    """Processor ticks used so far (user + system) by gunicorn (master and workers), by
+    PostgreSQL (every postgres process) and by this process (the Python clients), from
+    /proc: who the two cores served during a phase."""
+    ticks = {"gunicorn": 0, "PostgreSQL": 0}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        pid = int(stat.parent.name)
+        command = text[text.index("(") + 1 : text.rindex(")")]
+        fields = text[text.rindex(")") + 2 :].split()
+        parent, used = int(fields[1]), int(fields[11]) + int(fields[12])
+        if pid == server_pid or parent == server_pid:
+            ticks["gunicorn"] += used
+        elif command.startswith("postgres"):
+            ticks["PostgreSQL"] += used
+    own = os.times()
+    ticks["clients du banc"] = round((own.user + own.system) * os.sysconf("SC_CLK_TCK"))
+    return ticks
+
+
+def ms_per_answer(before, after, answers):
+    """Milliseconds of processor per answer (and its page read), per process group."""
+    tick = 1000 / os.sysconf("SC_CLK_TCK")
+    return {name: (after[name] - before[name]) * tick / max(answers, 1) for name in after}
+
+
 def row(latencies, errors, seconds, portal):
     return (
         len(latencies) / seconds,
@@ -304,6 +333,7 @@ def run(env, tokens, args, workdir, portal):
             )
 
         machine["GET"] = cpu_shares(start, start := cpu_times())
+        used = process_ticks(server.pid)
         latencies, errors = run_clients(
             [
                 lambda *run, token=token: post_client(port, token, *run)
@@ -313,6 +343,7 @@ def run(env, tokens, args, workdir, portal):
         )
         rows["confirmation POST"] = row(latencies, errors, args.seconds, portal)
         machine["POST"] = cpu_shares(start, cpu_times())
+        machine["split"] = ms_per_answer(used, process_ticks(server.pid), len(latencies))
         compared = comparison(port, tokens, args, workdir, portal)
     finally:
         server.send_signal(signal.SIGTERM)
@@ -338,6 +369,7 @@ def main(args, portal):
     )
     verdict = "atteint" if worst <= 100 and errors == 0 else "NON atteint"
     print(f"Objectif p95 ≤ 100 ms sans erreur : {verdict}")
+    split = machine.pop("split")
     for phase, shares in machine.items():
         if shares is not None:
             busy, stolen = shares
@@ -345,6 +377,10 @@ def main(args, portal):
                 f"Processeurs pendant le {phase} : occupés {busy:.0%}, pris par l'hyperviseur "
                 f"pour d'autres machines {stolen:.0%}"
             )
+    print(
+        "Processeur par réponse (la page lue puis l'envoi) : "
+        + ", ".join(f"{name} {ms:.1f} ms" for name, ms in split.items())
+    )
     print()
     print("Pour comparer (hors objectif), même serveur :")
     print(f"{'':34} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'erreurs':>8}")
