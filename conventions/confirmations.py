@@ -43,17 +43,34 @@ def not_a_draft_error(convention):
     )
 
 
+# What the confirmation page shows of the latest answer, read with the draft
+# (latest_confirmation()); its other fields are read from the database if ever asked for.
+LATEST_ANSWER_FIELDS = (
+    "confirmed_at",
+    "confirmed_by",
+    "representative_name",
+    "representative_title",
+    "emails",
+)
+
+
 def with_page_state(queryset):
     """What the confirmation page shows besides the draft's row, read by the same query: the
     latest answer, the missing-school reports (both only ever added) and the year's rate."""
-    answers = SchoolConfirmation.objects.filter(convention=OuterRef("pk"))
+    answers = SchoolConfirmation.objects.filter(convention=OuterRef("pk")).order_by(
+        "-confirmed_at", "-pk"
+    )
     reports = (
         MissingSchoolReport.objects.filter(convention=OuterRef("pk"))
         .order_by()
         .values("convention")
     )
     return queryset.annotate(
-        latest_confirmation_pk=Subquery(answers.order_by("-confirmed_at", "-pk").values("pk")[:1]),
+        latest_confirmation_pk=Subquery(answers.values("pk")[:1]),
+        **{
+            f"latest_confirmation_{field}": Subquery(answers.values(field)[:1])
+            for field in LATEST_ANSWER_FIELDS
+        },
         report_count=Subquery(reports.annotate(n=Count("pk")).values("n")),
         last_report_pk=Subquery(reports.annotate(last=Max("pk")).values("last")),
         tariff_rate=Subquery(
@@ -188,21 +205,24 @@ def offered_school_list(convention, answer_pk=None):
     )
 
 
-CONFIRMATION = CompiledQuery(lambda pk: SchoolConfirmation.objects.filter(pk=pk))
-
-
 def latest_confirmation(convention):
     if hasattr(convention, "latest_confirmation_pk"):
-        # Read with the draft (with_page_state): only fetched when there is one.
-        pk = convention.latest_confirmation_pk
-        if pk is None:
+        # Read with the draft (with_page_state): no query of its own.
+        if convention.latest_confirmation_pk is None:
             return None
-        found = CONFIRMATION(pk)
-        if not found:
-            raise SchoolConfirmation.DoesNotExist(
-                "SchoolConfirmation matching query does not exist."
-            )
-        return found[0]
+        read = {
+            "id": convention.latest_confirmation_pk,
+            "convention_id": convention.pk,
+            **{
+                field: getattr(convention, f"latest_confirmation_{field}")
+                for field in LATEST_ANSWER_FIELDS
+            },
+        }
+        # from_db() takes the values in the model's order of fields; the others are deferred.
+        names = [f.attname for f in SchoolConfirmation._meta.concrete_fields if f.attname in read]
+        return SchoolConfirmation.from_db(
+            convention._state.db, names, [read[name] for name in names]
+        )
     return convention.confirmations.order_by("-confirmed_at", "-pk").first()
 
 

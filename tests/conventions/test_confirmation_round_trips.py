@@ -7,9 +7,11 @@ nothing of what is recorded or shown."""
 import pytest
 from django.core.cache import cache
 from django.db import connection
+from django.utils import timezone
 
 from conventions import confirmations
 from conventions.models import SchoolConfirmation
+from conventions.templatetags.dates import long_date
 from schools.enums import SchoolStatus
 from tests.conventions.test_confirmation import answer, ceret, confirm_url  # noqa: F401
 from tests.factories import SchoolFactory
@@ -51,7 +53,7 @@ def test_an_answer_takes_six_statements(client, ceret, django_assert_num_queries
         assert "FOR UPDATE" in lock
 
 
-def test_the_page_after_an_answer_reads_three_rows_without_reports(
+def test_the_page_after_an_answer_reads_two_rows_without_reports(
     client,
     ceret,  # noqa: F811
     django_assert_num_queries,
@@ -60,16 +62,50 @@ def test_the_page_after_an_answer_reads_three_rows_without_reports(
     client.get(confirm_url(token))
     dropped = convention.enrollments.order_by("school__name").first().school_id
     kept = [pk for pk in convention.enrollments.values_list("school", flat=True) if pk != dropped]
-    assert (
-        client.post(confirm_url(token), answer(convention, ecoles=[str(pk) for pk in kept]))
-    ).status_code == 302
-    # The draft, the offered schools with those the answer ticked, the answer.
-    with django_assert_num_queries(3):
+    data = answer(
+        convention,
+        ecoles=[str(pk) for pk in kept],
+        representative_name="Marie VIDAL",
+        representative_title="ADJOINTE AU MAIRE",
+        emails="ecoles@ceret.example, mairie@ceret.example",
+        confirmed_by="Paul <Agent>",
+    )
+    assert client.post(confirm_url(token), data).status_code == 302
+    recorded = SchoolConfirmation.objects.get()
+    # The draft with its latest answer, the offered schools with those the answer ticked.
+    with django_assert_num_queries(2):
         html = client.get(confirm_url(token)).content.decode()
     assert "Vos signalements" not in html
-    assert "Vous avez répondu le" in html
+    local = timezone.localtime(recorded.confirmed_at)
+    assert f"Vous avez répondu le {long_date(local)} à {local:%H:%M} (Paul &lt;Agent&gt;)" in html
     assert html.count(" checked>") == len(kept)
     assert f'value="{dropped}" id="ecole-{dropped}">' in html
+    # The form starts from the answer, not from the collectivité's record.
+    assert 'value="Marie VIDAL"' in html and 'value="ADJOINTE AU MAIRE"' in html
+    assert "ecoles@ceret.example, mairie@ceret.example</textarea>" in html
+    assert f'name="version" value="{recorded.pk}"' in html
+
+
+def test_the_latest_answer_read_with_the_draft_is_the_recorded_one(client, ceret):  # noqa: F811
+    convention, token = ceret
+    for name in ("Paul", "Jeanne"):
+        assert client.post(
+            confirm_url(token),
+            answer(convention, confirmed_by=name, version=str(latest_pk(convention))),
+        ).status_code == 302
+    recorded = SchoolConfirmation.objects.latest("pk")
+    latest = confirmations.latest_confirmation(confirmations.draft_for_token(token))
+    assert latest.pk == recorded.pk
+    for field in ("confirmed_by", "confirmed_at", "representative_name", "emails"):
+        assert getattr(latest, field) == getattr(recorded, field)
+    # What the page does not read is still there, from the database.
+    assert latest.ip_address == recorded.ip_address
+    assert latest.changes == recorded.changes
+
+
+def latest_pk(convention):
+    latest = SchoolConfirmation.objects.filter(convention=convention).order_by("-pk").first()
+    return latest.pk if latest else 0
 
 
 def test_a_school_the_draft_enrolls_but_no_longer_offers_is_recorded_as_removed(
