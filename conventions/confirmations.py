@@ -419,12 +419,13 @@ def record_answer_of_locked_draft(
     # The draft's schools are among the offered rows unless one was closed or enrolled by
     # another convention since: differences() then reads them all.
     enrolled = {school for school in rows if school.in_draft}
-    confirmation = SchoolConfirmation.objects.create(
+    confirmation = SchoolConfirmation(
         convention=convention,
         representative_name=representative_name,
         representative_title=representative_title,
         emails=", ".join(split_emails(emails)),
         confirmed_by=confirmed_by,
+        confirmed_at=timezone.now(),
         ip_address=ip_address or None,
         changes=differences(
             convention,
@@ -435,26 +436,66 @@ def record_answer_of_locked_draft(
             enrolled=enrolled if len(enrolled) == draft_school_count else None,
         ),
     )
-    insert_answer_schools(confirmation.pk, [school.pk for school in schools])
+    insert_answer(confirmation, [school.pk for school in schools])
     return confirmation
 
 
-def insert_answer_schools(confirmation_pk, school_pks):
-    """A new answer's schools, in one INSERT written from the through model's names.
+# Written by insert_answer(): the others keep their default (NULL, not accepted yet).
+ANSWER_COLUMNS = (
+    "convention",
+    "representative_name",
+    "representative_title",
+    "emails",
+    "confirmed_by",
+    "confirmed_at",
+    "ip_address",
+    "changes",
+)
 
-    A new answer has none yet: no read of the current ones as set() makes. bulk_create()
-    built a model per row and compiled the statement each time: a fifth of an answer's
-    Python function calls (cProfile), for two integers per row."""
+
+def insert_answer(confirmation, school_pks):
+    """Write a new answer and its schools, in SQL written from the models' names: on
+    PostgreSQL one statement (the schools in a data-modifying WITH), elsewhere two.
+
+    Model.save() compiled its statement at each answer, and the schools took a round trip
+    of their own: 6 % of the workers' processor time in an answer and its page (py-spy,
+    bench/portal.py --confirmation). No signal is sent: nothing listens to these models'."""
+    meta = SchoolConfirmation._meta
     through = SchoolConfirmation.schools.through._meta
     quote = connection.ops.quote_name
-    rows = ", ".join(["(%s, %s)"] * len(school_pks))
+    fields = [meta.get_field(name) for name in ANSWER_COLUMNS]
+    answer_sql = (
+        f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
+        f"VALUES ({', '.join(['%s'] * len(fields))}) RETURNING {quote(meta.pk.column)}"
+    )
+    values = [
+        field.get_db_prep_save(getattr(confirmation, field.attname), connection)
+        for field in fields
+    ]
+    schools_into = (
+        f"INSERT INTO {quote(through.db_table)} "
+        f"({quote(through.get_field('schoolconfirmation').column)}, "
+        f"{quote(through.get_field('school').column)})"
+    )
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {quote(through.db_table)} "
-            f"({quote(through.get_field('schoolconfirmation').column)}, "
-            f"{quote(through.get_field('school').column)}) VALUES {rows}",
-            [value for school_pk in school_pks for value in (confirmation_pk, school_pk)],
-        )
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                f"WITH answer AS ({answer_sql}), schools AS ({schools_into} "
+                f"SELECT answer.{quote(meta.pk.column)}, school FROM answer, "
+                "unnest(%s::bigint[]) AS school) SELECT * FROM answer",
+                [*values, list(school_pks)],
+            )
+            confirmation.pk = cursor.fetchone()[0]
+        else:
+            cursor.execute(answer_sql, values)
+            confirmation.pk = cursor.fetchone()[0]
+            rows = ", ".join(["(%s, %s)"] * len(school_pks))
+            cursor.execute(
+                f"{schools_into} VALUES {rows}",
+                [value for school_pk in school_pks for value in (confirmation.pk, school_pk)],
+            )
+    # As after save(): the instance is a stored row.
+    confirmation._state.adding, confirmation._state.db = False, connection.alias
 
 
 def accept_confirmation(confirmation, user):
