@@ -117,10 +117,13 @@ def test_the_page_after_an_answer_reads_two_rows_without_reports(
 def test_the_latest_answer_read_with_the_draft_is_the_recorded_one(client, ceret):  # noqa: F811
     convention, token = ceret
     for name in ("Paul", "Jeanne"):
-        assert client.post(
-            confirm_url(token),
-            answer(convention, confirmed_by=name, version=str(latest_pk(convention))),
-        ).status_code == 302
+        assert (
+            client.post(
+                confirm_url(token),
+                answer(convention, confirmed_by=name, version=str(latest_pk(convention))),
+            ).status_code
+            == 302
+        )
     recorded = SchoolConfirmation.objects.latest("pk")
     latest = confirmations.latest_confirmation(confirmations.draft_for_token(token))
     assert latest.pk == recorded.pk
