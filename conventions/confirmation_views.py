@@ -211,7 +211,7 @@ def record_answer(request, token):
     convention = confirmations.draft_for_token(token)
     if convention is None:
         return answer_refused(request, token)
-    offered = confirmations.offered_school_list(convention)
+    offered = confirmations.offered_school_list(convention, labels=False)
     chosen = form.cleaned_data.get("ecoles")
     if chosen and (
         error := confirmations.school_choice_error(
@@ -233,7 +233,9 @@ def confirmation_page(request, convention, *, just_confirmed, just_reported):
     """The unbound page, rendered once per state of everything it shows (portal_cache)."""
     # The latest answer's schools are marked in the offered rows (an answer never changes,
     # its id is enough for the state).
-    offered = confirmations.offered_school_list(convention, convention.latest_confirmation_pk)
+    offered = confirmations.offered_school_list(
+        convention, convention.latest_confirmation_pk, labels=False
+    )
     # Ticked on arrival: the latest answer's schools, else the draft's (in the offered rows),
     # else last year's, read only then.
     last_year = None
@@ -293,7 +295,9 @@ def report_missing_school(request, token):
         else:
             return redirect(reverse("conventions:confirm", args=[token]) + "?signalement=ok")
     latest = confirmations.latest_confirmation(convention)
-    offered = confirmations.offered_school_list(convention, latest.pk if latest else None)
+    offered = confirmations.offered_school_list(
+        convention, latest.pk if latest else None, labels=False
+    )
     form = unbound_form(convention, {school.pk for school in offered}, latest)
     context = page_context(convention, form, report_form, offered=offered, latest=latest)
     return render(request, TEMPLATE, context, status=400)

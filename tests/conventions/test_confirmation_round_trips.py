@@ -114,6 +114,17 @@ def test_the_page_after_an_answer_reads_two_rows_without_reports(
     assert f'name="version" value="{recorded.pk}"' in html
 
 
+def test_the_page_reads_the_schools_without_their_commune(ceret):  # noqa: F811
+    convention, _token = ceret
+    on_page = confirmations.offered_school_list(convention, labels=False)
+    labelled = confirmations.offered_school_list(convention)
+    assert [school.pk for school in on_page] == [school.pk for school in labelled]
+    assert not any(School.commune.is_cached(school) for school in on_page)
+    assert all(School.commune.is_cached(school) for school in labelled)
+    # Still there when asked for, from the database.
+    assert [s.convention_label() for s in on_page] == [s.convention_label() for s in labelled]
+
+
 def test_the_latest_answer_read_with_the_draft_is_the_recorded_one(client, ceret):  # noqa: F811
     convention, token = ceret
     for name in ("Paul", "Jeanne"):
