@@ -6,7 +6,7 @@ from django import forms
 from django.template import Context, Template
 from django.utils.safestring import mark_safe
 
-from conventions.templatetags.public_layout import dsfr_field, school_checkbox
+from conventions.templatetags.public_layout import dsfr_field, school_checkbox, school_checkboxes
 from schools.enums import SchoolKind, Sector
 from schools.models import School
 
@@ -120,3 +120,21 @@ def test_a_school_checkbox_is_written_as_its_template_wrote_it(name, ticked):
     )
     expected = Template(SCHOOL_TEMPLATE).render(Context({"school": school, "ticked": ticked}))
     assert school_checkbox(school, ticked) == expected
+
+
+def test_the_list_of_schools_is_its_rows_in_order():
+    schools = [
+        (
+            School(
+                pk=pk, uai=f"066056{pk}A", name=f"Ecole {pk}", kind="primaire", sector="public"
+            ),
+            ticked,
+        )
+        for pk, ticked in ((3, True), (1, False), (2, True))
+    ]
+    rows = [school_checkbox(school, ticked) for school, ticked in schools]
+    assert school_checkboxes(schools) == "\n    ".join(rows)
+    assert school_checkboxes(schools).index('value="3"') < school_checkboxes(schools).index(
+        'value="1"'
+    )
+    assert school_checkboxes([]) == ""

@@ -141,6 +141,12 @@ SECTOR_LABELS = dict(Sector.choices)
 
 
 @register.simple_tag
+def school_checkboxes(schools):
+    """The confirmation page's list of schools: `schools`, pairs of a school and whether it
+    is ticked. One tag for the list: a template loop cost more than the rows it wrote."""
+    return mark_safe("\n    ".join(school_checkbox(school, ticked) for school, ticked in schools))
+
+
 def school_checkbox(school, ticked):
     """One school of the confirmation page's list: a DSFR checkbox, its label and hint."""
     pk = escape(school.pk)
