@@ -29,6 +29,8 @@ from django.db import connections
 # Stand-ins within a 32-bit integer's range (Django turns an exact lookup on an out-of-range
 # integer into an empty result, not a parameter), far from any id or constant of ours.
 INT_STAND_INS = (-730_000_001, -730_100_001)
+# The attribute of a database connection that keeps the converters of the compiled queries.
+CONVERTERS_ATTRIBUTE = "_compiled_query_converters"
 
 
 def stand_in(value, index, variant):
@@ -63,10 +65,40 @@ class CompiledQuery:
         bound = copy.copy(compiler)
         bound.connection = connections[run.db]
         bound.as_sql = lambda *args, **kwargs: (sql, params)
+        bound.get_converters = self.converters_of(key, compiler, bound.connection)
         # The query's clone (which Django's iterable compiles) answers with that compiler.
         run.query.get_compiler = lambda *args, **kwargs: bound
         with prepared(bound.connection):
             return list(run)
+
+    def converters_of(self, key, compiler, connection):
+        """get_converters() for the compiled form `key` on `connection`: the converters of
+        its columns (dates on SQLite, JSON, decimals…) are looked up once, not at each call,
+        where they cost as much as building the rows' models; other expressions are looked
+        up as usual."""
+        # Kept on the connection (each thread has its own), and gone with it: the backend's
+        # converters are methods of that connection's operations.
+        known = connection.__dict__.setdefault(CONVERTERS_ATTRIBUTE, {})
+        if (self, key) not in known:
+            columns = [column for column, *_ in compiler.select[: compiler.col_count]]
+            known[self, key] = (columns, self.lookup(compiler, connection, columns))
+        columns, converters = known[self, key]
+
+        def get_converters(expressions):
+            if len(expressions) == len(columns) and all(
+                expression is column
+                for expression, column in zip(expressions, columns, strict=True)
+            ):
+                return converters
+            return self.lookup(compiler, connection, expressions)
+
+        return get_converters
+
+    @staticmethod
+    def lookup(compiler, connection, expressions):
+        looked_up = copy.copy(compiler)
+        looked_up.connection = connection
+        return type(compiler).get_converters(looked_up, expressions)
 
     def compile(self, values):
         first, second = (

@@ -121,3 +121,45 @@ def test_postgresql_plans_it_once_per_connection():
     # An ORM query after it is not prepared: the connection's cursors are as before.
     assert list(School.objects.filter(uai=school.uai)) == [school]
     assert prepared_statements(connection) == statements
+
+
+def test_the_converters_are_looked_up_once_per_connection(monkeypatch):
+    from django.db.models.sql.compiler import SQLCompiler
+
+    from conventions.models import SchoolConfirmation
+    from tests.factories import ConventionFactory
+
+    convention = ConventionFactory()
+    for name in ("Anne", "Paul"):
+        SchoolConfirmation.objects.create(
+            convention=convention,
+            representative_name="Michel COSTE",
+            representative_title="MAIRE",
+            emails="mairie@example.org",
+            confirmed_by=name,
+            changes={"added": [name]},
+        )
+    lookups = []
+    original = SQLCompiler.get_converters
+
+    def counted(self, expressions):
+        lookups.append(len(expressions))
+        return original(self, expressions)
+
+    monkeypatch.setattr(SQLCompiler, "get_converters", counted)
+    compiled = CompiledQuery(
+        lambda pk: SchoolConfirmation.objects.filter(convention=pk).order_by("confirmed_by")
+    )
+    expected = [
+        (answer.confirmed_by, answer.confirmed_at, answer.changes)
+        for answer in SchoolConfirmation.objects.filter(convention=convention.pk).order_by(
+            "confirmed_by"
+        )
+    ]
+    for _ in range(3):
+        got = [(a.confirmed_by, a.confirmed_at, a.changes) for a in compiled(convention.pk)]
+        # Converted as the ORM converts them: aware datetimes, JSON decoded.
+        assert got == expected
+        assert got[0][1].tzinfo is not None and got[0][2] == {"added": ["Anne"]}
+    # The ORM's own query above looked them up once too.
+    assert len(lookups) == 2
