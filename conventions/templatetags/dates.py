@@ -1,10 +1,24 @@
 import datetime
 
 from django import template
-from django.utils import timezone, translation
-from django.utils.dateformat import format as date_format
+from django.utils import timezone
 
 register = template.Library()
+
+MONTHS = (
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+)
 
 
 @register.filter
@@ -14,11 +28,11 @@ def long_date(value):
         return ""
     if isinstance(value, datetime.datetime) and timezone.is_aware(value):
         value = timezone.localtime(value)
-    # Month names are French whatever the active language (management commands, workers).
-    with translation.override("fr"):
-        month_year = date_format(value, "F Y")
     day = "1er" if value.day == 1 else str(value.day)
-    return f"{day} {month_year}"
+    # French whatever the active language (management commands, workers); from a table:
+    # switching the language for Django's date format cost more than the rest of the
+    # confirmation page's alert.
+    return f"{day} {MONTHS[value.month - 1]} {value.year}"
 
 
 @register.filter
