@@ -5,8 +5,10 @@ from functools import cache
 from django import template
 from django.core.signals import setting_changed
 from django.dispatch import receiver
+from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.urls import get_script_prefix, get_urlconf, reverse
+from django.utils.autoreload import file_changed
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 
@@ -175,8 +177,7 @@ PORTAL_STEPS = [
 STEP_OF_STATUS = {"envoyee": "emise"}
 
 
-@register.inclusion_tag("conventions/portal/_stepper.html")
-def convention_stepper(status):
+def stepper_context(status):
     keys = [key for key, _ in PORTAL_STEPS]
     key = STEP_OF_STATUS.get(status, status)
     if key not in keys:
@@ -189,3 +190,51 @@ def convention_stepper(status):
         "title": PORTAL_STEPS[index][1],
         "next_title": following,
     }
+
+
+# The stepper and the académie's contact show a few values: each is rendered from its
+# template once per process and set of values (an inclusion or include cost more than the
+# rest of a portal page's alerts). At most this many kept for the contact (an académie's
+# contact is edited a few times a year).
+CONTACTS_KEPT = 32
+_contacts = {}
+
+
+@cache
+def rendered_stepper(status):
+    return mark_safe(render_to_string("conventions/portal/_stepper.html", stepper_context(status)))
+
+
+@register.simple_tag
+def convention_stepper(status):
+    return rendered_stepper(status)
+
+
+@register.simple_tag
+def academie_contact(academie):
+    """conventions/portal/_academie_contact.html for `academie` (None: nothing)."""
+    if academie is None:
+        return ""
+    key = (
+        str(academie),
+        academie.contact_address,
+        academie.contact_email,
+        academie.contact_phone,
+    )
+    html = _contacts.get(key)
+    if html is None:
+        html = mark_safe(
+            render_to_string("conventions/portal/_academie_contact.html", {"academie": academie})
+        )
+        if len(_contacts) >= CONTACTS_KEPT:
+            _contacts.clear()
+        _contacts[key] = html
+    return html
+
+
+@receiver(file_changed)
+def forget_rendered_fragments(*, file_path, **kwargs):
+    # While developing (runserver), an edited template shows at once, as Django's own.
+    if file_path.suffix == ".html":
+        rendered_stepper.cache_clear()
+        _contacts.clear()
