@@ -202,6 +202,29 @@ def process_ticks(server_pid):
     return ticks
 
 
+def clients_per_worker(server_pid, port):
+    """How many of the clients' connections each gunicorn worker holds (ss, iproute2): the
+    kernel spreads them (reuse_port) by a hash, and the worker holding more sets the tail
+    of the latencies. None when ss is missing."""
+    if not shutil.which("ss"):
+        return None
+    workers = {
+        int(pid)
+        for pid in Path(f"/proc/{server_pid}/task/{server_pid}/children").read_text().split()
+    }
+    listing = subprocess.run(
+        ["ss", "-Htnp", "state", "established", f"( sport = :{port} )"],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout
+    held = dict.fromkeys(sorted(workers), 0)
+    for pid in re.findall(r"pid=(\d+),", listing):
+        if int(pid) in held:
+            held[int(pid)] += 1
+    return list(held.values())
+
+
 def ms_per_answer(before, after, answers):
     """Milliseconds of processor per answer (and its page read), per process group."""
     tick = 1000 / os.sysconf("SC_CLK_TCK")
@@ -334,6 +357,12 @@ def run(env, tokens, args, workdir, portal):
 
         machine["GET"] = cpu_shares(start, start := cpu_times())
         used = process_ticks(server.pid)
+        # Read once the clients are connected.
+        spread = threading.Timer(
+            min(2.0, args.seconds / 2),
+            lambda: machine.__setitem__("spread", clients_per_worker(server.pid, port)),
+        )
+        spread.start()
         latencies, errors = run_clients(
             [
                 lambda *run, token=token: post_client(port, token, *run)
@@ -341,6 +370,7 @@ def run(env, tokens, args, workdir, portal):
             ],
             args.seconds,
         )
+        spread.join()
         rows["confirmation POST"] = row(latencies, errors, args.seconds, portal)
         machine["POST"] = cpu_shares(start, cpu_times())
         machine["split"] = ms_per_answer(used, process_ticks(server.pid), len(latencies))
@@ -370,6 +400,7 @@ def main(args, portal):
     verdict = "atteint" if worst <= 100 and errors == 0 else "NON atteint"
     print(f"Objectif p95 ≤ 100 ms sans erreur : {verdict}")
     split = machine.pop("split")
+    spread = machine.pop("spread", None)
     for phase, shares in machine.items():
         if shares is not None:
             busy, stolen = shares
@@ -381,6 +412,11 @@ def main(args, portal):
         "Processeur par réponse (la page lue puis l'envoi) : "
         + ", ".join(f"{name} {ms:.1f} ms" for name, ms in split.items())
     )
+    if spread:
+        print(
+            "Connexions des clients par worker pendant le POST : "
+            + " / ".join(str(count) for count in spread)
+        )
     print()
     print("Pour comparer (hors objectif), même serveur :")
     print(f"{'':34} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'erreurs':>8}")
