@@ -294,8 +294,26 @@ def run_clients(clients, seconds):
     return latencies, errors
 
 
+def collections(folder):
+    """Per worker, from gunicorn.conf.py's log (GUNICORN_GC_LOG): for each generation of the
+    garbage collector, how many collections, their total and their longest, in ms."""
+    workers = []
+    for log in sorted(folder.glob("gc-*.log")):
+        seen = {}
+        for line in log.read_text().splitlines():
+            generation, milliseconds = line.split()
+            count, total, longest = seen.get(int(generation), (0, 0.0, 0.0))
+            ms = float(milliseconds)
+            seen[int(generation)] = (count + 1, total + ms, max(longest, ms))
+        workers.append(seen)
+    return workers
+
+
 def run(env, tokens, args, workdir, portal):
     port = portal.free_port()
+    gc_logs = workdir / "gc"
+    gc_logs.mkdir(exist_ok=True)
+    env = {**env, "GUNICORN_GC_LOG": str(gc_logs)}
     server = subprocess.Popen(
         [
             str(Path(sys.executable).parent / "gunicorn"),
@@ -378,6 +396,7 @@ def run(env, tokens, args, workdir, portal):
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
+    machine["gc"] = collections(gc_logs)
     return rows, compared, machine
 
 
@@ -401,6 +420,7 @@ def main(args, portal):
     print(f"Objectif p95 ≤ 100 ms sans erreur : {verdict}")
     split = machine.pop("split")
     spread = machine.pop("spread", None)
+    garbage = machine.pop("gc", [])
     for phase, shares in machine.items():
         if shares is not None:
             busy, stolen = shares
@@ -416,6 +436,15 @@ def main(args, portal):
         print(
             "Connexions des clients par worker pendant le POST : "
             + " / ".join(str(count) for count in spread)
+        )
+    for n, seen in enumerate(garbage, 1):
+        print(
+            f"Ramasse-miettes du worker {n} (tout le banc) : "
+            + " ; ".join(
+                f"génération {generation} : {count} passages, {total:.0f} ms en tout, "
+                f"{longest:.1f} ms au plus"
+                for generation, (count, total, longest) in sorted(seen.items())
+            )
         )
     print()
     print("Pour comparer (hors objectif), même serveur :")
