@@ -391,7 +391,7 @@ def run(env, tokens, args, workdir, portal):
         spread.join()
         rows["confirmation POST"] = row(latencies, errors, args.seconds, portal)
         machine["POST"] = cpu_shares(start, cpu_times())
-        machine["split"] = ms_per_answer(used, process_ticks(server.pid), len(latencies))
+        machine["per_answer"] = ms_per_answer(used, process_ticks(server.pid), len(latencies))
         compared = comparison(port, tokens, args, workdir, portal)
     finally:
         server.send_signal(signal.SIGTERM)
@@ -418,7 +418,7 @@ def main(args, portal):
     )
     verdict = "atteint" if worst <= 100 and errors == 0 else "NON atteint"
     print(f"Objectif p95 ≤ 100 ms sans erreur : {verdict}")
-    split = machine.pop("split")
+    per_answer = machine.pop("per_answer")
     spread = machine.pop("spread", None)
     garbage = machine.pop("gc", [])
     for phase, shares in machine.items():
@@ -430,7 +430,7 @@ def main(args, portal):
             )
     print(
         "Processeur par réponse (la page lue puis l'envoi) : "
-        + ", ".join(f"{name} {ms:.1f} ms" for name, ms in split.items())
+        + ", ".join(f"{name} {ms:.1f} ms" for name, ms in per_answer.items())
     )
     if spread:
         print(

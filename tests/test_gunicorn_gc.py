@@ -30,7 +30,7 @@ def test_the_started_application_is_frozen(config, monkeypatch):
     gc.unfreeze()
     callbacks = len(gc.callbacks)
     config.post_worker_init(worker=None)
-    # The URLconf is loaded first, so that its objects are frozen too.
+    # Every object the process holds then (here, the test run's as well) is frozen.
     assert gc.get_freeze_count() > 10_000
     assert len(gc.callbacks) == callbacks
 
