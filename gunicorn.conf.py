@@ -17,23 +17,22 @@ shared with other work (load average 3 to 8: the figures move by ±30 % from run
   316/195 ms and 79/609 ms (one thread lets a slow uncached page hold up the others).
 GUNICORN_THREADS overrides it.
 
-Each worker listens on its own socket (SO_REUSEPORT): the kernel spreads new connections
-between them. With one shared socket, the worker that woke first took most of the kept-alive
-connections and kept them: 18 of the 20 clients of `bench/portal.py --confirmation` on one
-worker, whose one processor (the GIL) then set their latency while the other worker served
-2 clients. December 2026, the answer's p95 with one socket then with one per worker, two
-series: 198 ms (split 18/2) and 128 ms (10/10); 168 ms (13/7) and 144 ms (13/7). The
-kernel's spread follows a hash of each connection, not the workers' load: even on average,
-not at each start. The price: connections waiting in a worker's queue when it dies are
-reset (the proxy retries those it may, `proxy_next_upstream`), and a second gunicorn started
-on the same port by mistake would share it instead of failing.
+The workers share one socket, and each takes a new connection only while no sibling holds
+fewer (entconv/balanced_worker.py): a client keeps its connection, so their spread at arrival
+sets which processor serves them. With one shared socket as such, the worker that woke first
+took most of the kept-alive connections and kept them: 18 of the 20 clients of
+`bench/portal.py --confirmation` on one worker, whose one processor (the GIL) then set their
+latency while the other served 2. With one socket per worker (SO_REUSEPORT), the kernel spread
+them by a hash of each connection: even on average, not at each start (16 of 20 on one worker
+in one run of ten, the only run whose answer's p95 passed 100 ms). December 2026, the answer's
+p95: 198 ms (split 18/2, one socket) and 128 ms (10/10, SO_REUSEPORT); 111 ms (4/16,
+SO_REUSEPORT). Balanced, the split is 10/10 at every start (tests/test_gunicorn_balance.py).
 """
 
 import os
 from pathlib import Path
 
-worker_class = "gthread"
-reuse_port = True
+worker_class = "entconv.balanced_worker.BalancedThreadWorker"
 threads = int(os.environ.get("GUNICORN_THREADS", "2"))
 
 

@@ -204,8 +204,8 @@ def process_ticks(server_pid):
 
 def clients_per_worker(server_pid, port):
     """How many of the clients' connections each gunicorn worker holds (ss, iproute2): the
-    kernel spreads them (reuse_port) by a hash, and the worker holding more sets the tail
-    of the latencies. None when ss is missing."""
+    worker holding more sets the tail of the latencies (entconv/balanced_worker.py spreads
+    them evenly). None when ss is missing."""
     if not shutil.which("ss"):
         return None
     workers = {
