@@ -26,7 +26,11 @@ latency while the other served 2. With one socket per worker (SO_REUSEPORT), the
 them by a hash of each connection: even on average, not at each start (16 of 20 on one worker
 in one run of ten, the only run whose answer's p95 passed 100 ms). December 2026, the answer's
 p95: 198 ms (split 18/2, one socket) and 128 ms (10/10, SO_REUSEPORT); 111 ms (4/16,
-SO_REUSEPORT). Balanced, the split is 10/10 at every start (tests/test_gunicorn_balance.py).
+SO_REUSEPORT). bench/connection_spread.py, 20 connections opened together, 100 times:
+SO_REUSEPORT split them 13/7 or worse 29 times (15/5 4 times), balanced 10/10 every time
+(7/7/6 every time of 30 with 3 workers). The answer's p95 in six paired runs of
+bench/portal.py --confirmation: 48.1 to 50.1 ms (10/10 each time) against 48.0 to 59.6 ms
+(10/10 to 13/7, the worst split the worst p95).
 """
 
 import os

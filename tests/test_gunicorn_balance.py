@@ -29,27 +29,29 @@ def gunicorn(tmp_path):
 
 
 def connect_all(port, clients):
-    """`clients` connections opened at once, as the bench's clients and a proxy's pool do;
-    then a request on each, kept alive."""
+    """`clients` connections opened at once, as the bench's clients and a proxy's pool do,
+    a request on each; kept alive."""
     connections = [
         http.client.HTTPConnection("127.0.0.1", port, timeout=30) for _ in range(clients)
     ]
     start = threading.Barrier(clients)
+    statuses = []
 
     def open_one(connection):
+        # Each client sends its request as soon as it is connected, as a browser does: a
+        # worker's thread waits a few seconds for the request of a connection it took.
         start.wait()
-        connection.connect()
+        connection.request("GET", "/mentions-legales/")
+        response = connection.getresponse()
+        response.read()
+        statuses.append(response.status)
 
     threads = [threading.Thread(target=open_one, args=(c,)) for c in connections]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    for connection in connections:
-        connection.request("GET", "/mentions-legales/")
-        response = connection.getresponse()
-        response.read()
-        assert response.status == 200
+    assert statuses == [200] * clients
     return connections
 
 
