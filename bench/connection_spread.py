@@ -23,14 +23,13 @@ import re
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.gunicorn_server import free_port, production_env  # noqa: E402
+from tests.gunicorn_server import free_port, kept_alive, production_env  # noqa: E402
 
 
 def static_path(env):
@@ -55,26 +54,7 @@ def held_by_worker(port):
 
 
 def one_round(port, path, clients):
-    connections = [
-        http.client.HTTPConnection("127.0.0.1", port, timeout=30) for _ in range(clients)
-    ]
-    start = threading.Barrier(clients)
-    statuses = []
-
-    def open_one(connection):
-        # Each client sends its request as soon as it is connected, as a browser does: a
-        # worker's thread waits a few seconds for the request of a connection it took.
-        start.wait()
-        connection.request("GET", path)
-        response = connection.getresponse()
-        response.read()
-        statuses.append(response.status)
-
-    threads = [threading.Thread(target=open_one, args=(c,)) for c in connections]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    connections, statuses = kept_alive(port, path, clients)
     if statuses != [200] * clients:
         sys.exit(f"{path} : réponses {sorted(set(statuses))}")
     held = held_by_worker(port)

@@ -8,6 +8,7 @@ import secrets
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -46,6 +47,32 @@ def request(port, method, path, body=None, headers=None):
         return response.status, response.read().decode(), response.getheaders()
     finally:
         connection.close()
+
+
+def kept_alive(port, path, clients):
+    """`clients` connections opened at once, as a bench's clients and a proxy's pool do, a
+    GET of `path` on each; returns them, kept alive, and the statuses."""
+    connections = [
+        http.client.HTTPConnection("127.0.0.1", port, timeout=30) for _ in range(clients)
+    ]
+    start = threading.Barrier(clients)
+    statuses = []
+
+    def open_one(connection):
+        # Each client sends its request as soon as it is connected, as a browser does: a
+        # worker's thread waits a few seconds for the request of a connection it took.
+        start.wait()
+        connection.request("GET", path)
+        response = connection.getresponse()
+        response.read()
+        statuses.append(response.status)
+
+    threads = [threading.Thread(target=open_one, args=(c,)) for c in connections]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return connections, statuses
 
 
 def worker_pids(log, path):

@@ -4,16 +4,14 @@ entconv/balanced_worker.py): a worker holding most of them would serve them on o
 while the other idles."""
 
 import collections
-import http.client
 import os
 import signal
-import threading
 import time
 
 import pytest
 
 from entconv.balanced_worker import NOT_TAKING, SECOND, STALE_SECONDS, ConnectionTable
-from tests.gunicorn_server import production_env, running_gunicorn
+from tests.gunicorn_server import kept_alive, production_env, running_gunicorn
 
 WORKERS = 2
 CLIENTS = 20
@@ -29,28 +27,7 @@ def gunicorn(tmp_path):
 
 
 def connect_all(port, clients):
-    """`clients` connections opened at once, as the bench's clients and a proxy's pool do,
-    a request on each; kept alive."""
-    connections = [
-        http.client.HTTPConnection("127.0.0.1", port, timeout=30) for _ in range(clients)
-    ]
-    start = threading.Barrier(clients)
-    statuses = []
-
-    def open_one(connection):
-        # Each client sends its request as soon as it is connected, as a browser does: a
-        # worker's thread waits a few seconds for the request of a connection it took.
-        start.wait()
-        connection.request("GET", "/mentions-legales/")
-        response = connection.getresponse()
-        response.read()
-        statuses.append(response.status)
-
-    threads = [threading.Thread(target=open_one, args=(c,)) for c in connections]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    connections, statuses = kept_alive(port, "/mentions-legales/", clients)
     assert statuses == [200] * clients
     return connections
 
